@@ -30,6 +30,8 @@ class Facts:
     parties: frozenset[str] = frozenset()
     status: str | None = None
     polarity: Literal["affirms", "denies"] = "affirms"
+    groups: tuple[frozenset[str], ...] = ()
+    """Parties named together in one list ("Poland and Romania"): where a party added to a claim shows."""
 
     def to_json(self) -> dict[str, Any]:
         def qs(items: tuple[Quantity, ...]) -> list[dict[str, Any]]:
@@ -43,6 +45,7 @@ class Facts:
             "parties": sorted(self.parties),
             "status": self.status,
             "polarity": self.polarity,
+            "groups": [sorted(g) for g in self.groups],
         }
 
     @classmethod
@@ -58,6 +61,7 @@ class Facts:
             parties=frozenset(data.get("parties") or ()),
             status=data.get("status"),
             polarity=data.get("polarity", "affirms"),
+            groups=tuple(frozenset(g) for g in data.get("groups") or ()),
         )
 
 
@@ -70,6 +74,8 @@ class Change:
     new: str
 
     def __str__(self) -> str:
+        if not self.old or not self.new:  # an addition or removal: ``party: + Romania``
+            return f"{self.field}: {self.old or self.new}"
         return f"{self.field}: {self.old} → {self.new}"
 
 

@@ -1,0 +1,13 @@
+"""Entry point: ``claimbot`` and ``python -m bot`` run the command line (bot/app.py composes the services)."""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    from bot.cli import app
+
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""The composition root: settings → database → HTTP client → transport → poller/sender → scheduler.
+
+Nothing here runs at import time; every command builds what it needs and tears it down in reverse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.alerts.console import ConsoleTransport
+from bot.alerts.send import Sender, Transport
+from bot.pipeline.claimset import ClaimSet
+from bot.pipeline.fetch import FeedClient
+from bot.pipeline.poll import Poller
+from bot.pipeline.tick import TickSummary, run_tick
+from bot.settings import Settings, default_data_dir
+from storage import chats
+from storage.db import DatabaseConfigError, create_engine, create_sessionmaker, sqlite_path
+from storage.migrate import upgrade
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+@contextlib.asynccontextmanager
+async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Database]:
+    """The configured database, schema brought up to date; errors become one-line DatabaseConfigError."""
+    if not settings.database.url:
+        default_data_dir().mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.database_url, echo=settings.database.echo)
+    try:
+        try:
+            if migrate:
+                await ensure_schema(engine)
+            else:
+                async with engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise DatabaseConfigError(f"cannot open the database {engine.url!r}: {_first_line(exc)}") from None
+        yield Database(engine, create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
+async def ensure_schema(engine: AsyncEngine) -> None:
+    """Apply pending migrations; on PostgreSQL an advisory lock keeps concurrent starters in line."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_advisory_lock(7243101)"))
+            try:
+                await upgrade(engine)
+            finally:
+                await conn.execute(text("SELECT pg_advisory_unlock(7243101)"))
+                await conn.commit()
+    else:
+        await upgrade(engine)
+
+
+def _first_line(exc: BaseException) -> str:
+    message = str(getattr(exc, "orig", None) or exc)
+    return message.strip().splitlines()[0] if message.strip() else type(exc).__name__
+
+
+@contextlib.contextmanager
+def single_process_lock(settings: Settings) -> Iterator[None]:
+    """SQLite is single-process: a second daemon on the same file is refused with a clear message."""
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        yield
+        return
+    lock_path = Path(f"{path}.lock")
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseConfigError(
+                f"another claimbot process is using {path}; SQLite allows one process — "
+                "use PostgreSQL (database.url) to run several"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+async def prepare_chats(db: Database, settings: Settings) -> None:
+    """With no token the console chat receives every alert; with one it is switched off."""
+    async with db.sessionmaker.begin() as session:
+        await chats.ensure_console_chat(session)
+        await chats.set_console_active(session, not settings.has_token)
+
+
+def make_transport(settings: Settings, console: ConsoleTransport | None = None) -> Transport:
+    if settings.has_token:
+        from bot.telegram.transport import TelegramTransport
+
+        return TelegramTransport.from_settings(settings)
+    return console or ConsoleTransport()
+
+
+async def poll_once(
+    settings: Settings, db: Database, client: FeedClient, transport: Transport, claims: ClaimSet | None = None
+) -> TickSummary:
+    """One tick over every due feed, then one drain of the outbox."""
+    poller = Poller(db.sessionmaker, client, claims or ClaimSet(settings.matching), settings)
+    summary = await run_tick(poller, owner=worker_name())
+    await Sender(db.sessionmaker, transport, settings.delivery).drain()
+    return summary
+
+
+async def run_once(settings: Settings) -> TickSummary:
+    """``claimbot run --once``: poll every due feed, drain the outbox, take no Telegram updates."""
+    with single_process_lock(settings):
+        async with open_database(settings) as db, FeedClient(settings.feeds) as client:
+            await prepare_chats(db, settings)
+            transport = make_transport(settings)
+            try:
+                return await poll_once(settings, db, client, transport)
+            finally:
+                await _close(transport)
+
+
+async def _close(transport: Transport) -> None:
+    close = getattr(transport, "close", None)
+    if close is not None:
+        await close()
+
+
+def cancel_all(tasks: set[asyncio.Task[object]]) -> None:
+    for task in tasks:
+        task.cancel()

@@ -1,0 +1,59 @@
+"""Adding feeds under the URL policy, and OPML import/export (shared by the CLI and the bot)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.pipeline.opml import OpmlFeed, parse_opml, render_opml
+from bot.pipeline.urlguard import UnsafeURLError, check_url, redact
+from bot.settings import FeedSettings
+from storage import feeds as queries
+from storage.models import Feed
+
+
+def as_url(target: str) -> str:
+    """A feed URL from what an operator typed: an existing local path becomes a ``file://`` URL."""
+    target = target.strip()
+    if "://" not in target and Path(target).exists():
+        return Path(target).resolve().as_uri()
+    return target
+
+
+async def add_feed(
+    session: AsyncSession, url: str, settings: FeedSettings, *, trusted: bool, title: str = ""
+) -> Feed:
+    """Check ``url`` against the policy (``trusted``: from the CLI or config) and add it; the first poll is a baseline."""
+    checked = await check_url(url, trusted=trusted, allow_private=settings.allow_private_networks)
+    return await queries.add_feed(session, checked, title=title, trusted=trusted)
+
+
+@dataclass(slots=True)
+class ImportReport:
+    added: list[Feed] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+async def import_opml(
+    session: AsyncSession, data: bytes, settings: FeedSettings, *, trusted: bool
+) -> ImportReport:
+    """Add every feed of an OPML document; bad or duplicate entries are reported, the good ones added."""
+    report = ImportReport()
+    feeds, problems = parse_opml(data)
+    report.problems.extend(problems)
+    for entry in feeds:
+        try:
+            async with session.begin_nested():
+                report.added.append(await add_feed(session, entry.url, settings, trusted=trusted, title=entry.title))
+        except UnsafeURLError as exc:
+            report.problems.append(f"{redact(entry.url)}: {exc}")
+        except queries.FeedExistsError as exc:
+            report.problems.append(f"{redact(entry.url)}: already there as feed #{exc.feed.id}")
+    return report
+
+
+def export_opml(feeds: Sequence[Feed]) -> bytes:
+    return render_opml(OpmlFeed(title=feed.title or feed.url, url=feed.url) for feed in feeds)

@@ -1,0 +1,105 @@
+"""How a sighting's facts differ from a claim's current state, and when a sighting becomes that state.
+
+The one rule behind every comparison: a fact the sentence does not mention is no change. A vague figure
+made exact ("hundreds of tanks" -> "180 tanks") is a change; an exact figure restated vaguely is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.matching import gazetteer
+from bot.matching.facts import STATUS_FAMILY
+from bot.matching.types import Change, Facts, Quantity
+
+FIELDS = ("amount", "count", "percent", "date", "party", "status", "polarity")
+_TOLERANCE = 0.01
+
+
+def _agree(old: Quantity, new: Quantity) -> bool:
+    """Whether ``new`` restates ``old``: same unit and value, or a vaguer word for it ('$6.5bn' -> 'billions')."""
+    if old.unit and new.unit and old.unit != new.unit:
+        return False
+    if old.value is None or new.value is None:
+        return old.exact == new.exact or not new.exact
+    if not new.exact:
+        return new.value / 2 <= old.value < new.value * 10
+    if not old.exact:
+        return False
+    return abs(old.value - new.value) <= _TOLERANCE * max(abs(old.value), 1e-9)
+
+
+def _quantities(name: str, old: tuple[Quantity, ...], new: tuple[Quantity, ...], by_unit: bool) -> list[Change]:
+    """Pairs each figure of the sentence with the claim's figure of the same unit (counts) or any (others)."""
+    changes = []
+    for q in new:
+        peers = [o for o in old if o.unit == q.unit] if by_unit else list(old)
+        if peers and not any(_agree(o, q) for o in peers):
+            changes.append(Change(name, ", ".join(o.raw for o in peers), q.raw))
+    return changes
+
+
+def _same_party(a: str, b: str) -> bool:
+    return a == b or a.split()[-1] == b.split()[-1]
+
+
+def _known(party: str, among: Iterable[str]) -> bool:
+    return any(_same_party(party, other) for other in among)
+
+
+def _parties(old: Facts, new: Facts) -> list[Change]:
+    """'+ X' / '- X' for lists that grew or shrank around a claim's party; 'A → B' for a swapped country."""
+    changes: list[Change] = []
+    for group in new.groups:
+        if any(_known(p, old.parties) for p in group):
+            changes += [Change("party", "", f"+ {p}") for p in sorted(group) if not _known(p, old.parties)]
+    for group in old.groups:
+        kept = [p for p in group if _known(p, new.parties)]
+        if kept and any(_known(p, g) for g in new.groups for p in kept):
+            changes += [Change("party", f"- {p}", "") for p in sorted(group) if not _known(p, new.parties)]
+    added = {p for p in new.parties if not _known(p, old.parties) and not any(p in g for g in new.groups)}
+    for gone in sorted(p for p in old.parties if not _known(p, new.parties)):
+        kind = gazetteer.kind_of(gone)
+        swaps = sorted(p for p in added if gazetteer.kind_of(p) == kind and kind == gazetteer.KIND_COUNTRY)
+        if len(swaps) == 1 and not any(gone in g for g in old.groups):
+            changes.append(Change("party", gone, swaps[0]))
+            added.discard(swaps[0])
+    return changes
+
+
+def compare(old: Facts, new: Facts) -> tuple[Change, ...]:
+    """Differences from the claim's current facts (``old``) to a sighting's (``new``), in FIELDS order."""
+    changes = _quantities("amount", old.amounts, new.amounts, by_unit=False)
+    changes += _quantities("count", old.counts, new.counts, by_unit=True)
+    changes += _quantities("percent", old.percents, new.percents, by_unit=False)
+    if old.dates and new.dates and not set(old.dates) & set(new.dates):
+        changes.append(Change("date", ", ".join(old.dates), ", ".join(new.dates)))
+    changes += _parties(old, new)
+    if old.status and new.status and STATUS_FAMILY.get(old.status, old.status) != STATUS_FAMILY.get(
+        new.status, new.status
+    ):
+        changes.append(Change("status", old.status, new.status))
+    if old.polarity != new.polarity:
+        changes.append(Change("polarity", old.polarity, new.polarity))
+    return tuple(changes)
+
+
+def should_apply(
+    *,
+    kind: str,
+    score: float,
+    alert_threshold: float,
+    story_published: datetime | None,
+    current_published: datetime | None,
+) -> bool:
+    """Whether a sighting becomes the claim's new current state.
+
+    A ``changed`` sighting at or above the alert threshold is applied unless its story is older than the
+    story behind the current state (then it is recorded, not applied). Unknown dates never block.
+    """
+    if kind != "changed" or score < alert_threshold:
+        return False
+    if story_published is None or current_published is None:
+        return True
+    return story_published >= current_published

@@ -1,0 +1,165 @@
+"""Facts a text asserts beyond its words: amounts, counts, percents, dates, parties, status and polarity."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import Literal
+
+from bot.matching import gazetteer
+from bot.matching.numbers import (
+    amounts_in,
+    counts_in,
+    dates_in,
+    percents_in,
+)
+from bot.matching.text import STOP_WORDS, fold, stem, terms
+from bot.matching.types import Facts
+
+# Stage of the action a claim reports; reporting verbs (say, argue) are not a stage.
+STATUS_STEMS: dict[str, str] = {
+    "urg": "urges", "call": "urges", "press": "urges", "push": "urges", "ask": "urges", "tell": "urges",
+    "told": "urges", "encourag": "urges",
+    "want": "wants", "seek": "wants", "sought": "wants", "wish": "wants",
+    "demand": "demands", "insist": "demands", "requir": "demands",
+    "plan": "plans", "intend": "plans", "consid": "plans", "prepar": "plans", "aim": "plans",
+    "propos": "proposes", "suggest": "proposes", "offer": "proposes",
+    "agre": "agrees", "accept": "agrees", "consent": "agrees",
+    "sign": "signs", "seal": "signs", "ink": "signs", "finalis": "signs", "finaliz": "signs",
+    "cancel": "cancels", "scrap": "cancels", "axe": "cancels", "abandon": "cancels", "terminat": "cancels",
+    "withdraw": "cancels", "withdrew": "cancels", "revok": "cancels",
+    "delai": "delays", "postpon": "delays", "paus": "delays", "suspend": "delays", "slow": "delays",
+    "stall": "delays", "halt": "delays", "freez": "delays", "froze": "delays",
+    "meet": "meets", "met": "meets",
+    "reject": "rejects", "refus": "rejects", "veto": "rejects", "block": "rejects", "dismiss": "rejects",
+    "approv": "approves", "authoris": "approves", "authoriz": "approves", "ratifi": "approves",
+    "threaten": "threatens", "warn": "warns",
+}
+# statuses that say the same thing in a claim and a sighting ("wants Europe to buy" ~ "urges Europe to buy")
+STATUS_FAMILY: dict[str, str] = {"urges": "asks", "wants": "asks", "demands": "asks", "plans": "plans",
+                                 "proposes": "plans"}
+
+_DENIAL = frozenset(("deni", "deny", "fals", "untru", "hoax", "debunk", "refut", "fake"))
+_NOT_NEGATION = frozenset(("longer", "more", "only", "just", "doubt"))
+_NEGATORS = frozenset(("not", "n't", "never", "no", "cannot", "neither"))
+_LIST = re.compile(r"\s*(?:,|and|or|&|as well as)\s*(?:and\s+|or\s+)?$", re.IGNORECASE)
+_CAP_RUN = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+(?:[A-Z][a-z]+|[A-Z]\.))*")
+_COMMON_CAPS = frozenset(
+    """the a an in on at last this that these those but and or if when while after before during for from
+    president prime minister secretary chancellor general chief mp senator minister sir lord lady mr mrs ms dr
+    monday tuesday wednesday thursday friday saturday sunday january february march april may june july
+    august september october november december recently yesterday today tonight meanwhile however earlier
+    later breaking update exclusive watch video photo read analysis opinion live he she it we they i you
+    there here what why how who where which nato""".split()
+)
+
+
+def _parties(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+    """Canonical parties, and the lists in which several of them are named together."""
+    table = gazetteer.lookup_table()
+    spans: list[tuple[int, int, str]] = []
+    for m in gazetteer.pattern().finditer(text):
+        if gazetteer.accepts(m.group()):
+            spans.append((m.start(), m.end(), table[m.group().lower()][0]))
+    covered = {i for s, e, _ in spans for i in range(s, e)}
+    words = text.split()
+    title_case = len(words) > 3 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
+    if not title_case:
+        for m in _CAP_RUN.finditer(text):
+            if m.start() in covered:
+                continue
+            name = _strip_common(m.group())
+            at_start = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1:] in ".!?:\"'‘“"
+            if name and (" " in name or not at_start) and fold(name) not in STOP_WORDS:
+                spans.append((m.start(), m.end(), name))
+    spans.sort()
+    groups: list[set[str]] = []
+    prev_end, current = -1, set[str]()
+    for start, end, name in spans:
+        if prev_end >= 0 and _LIST.match(text[prev_end:start]) and current:
+            current.add(name)
+        else:
+            if len(current) > 1:
+                groups.append(current)
+            current = {name}
+        prev_end = end
+    if len(current) > 1:
+        groups.append(current)
+    return frozenset(n for _, _, n in spans), tuple(frozenset(g) for g in groups)
+
+
+def _strip_common(run: str) -> str:
+    parts = run.split()
+    while parts and fold(parts[0]) in _COMMON_CAPS:
+        parts.pop(0)
+    return " ".join(parts)
+
+
+def _status(ws: list[str]) -> str | None:
+    for w in ws:
+        found = STATUS_STEMS.get(stem(w)) or STATUS_STEMS.get(w)
+        if found:
+            return found
+    return None
+
+
+def _polarity(ws: list[str]) -> Literal["affirms", "denies"]:
+    """'denies' when the text negates itself an odd number of times; 'no longer' is content, not negation."""
+    flips = 0
+    for i, w in enumerate(ws):
+        nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        if w in _NEGATORS and nxt not in _NOT_NEGATION:
+            flips += 1
+        elif stem(w) in _DENIAL:
+            flips += 1
+    return "denies" if flips % 2 else "affirms"
+
+
+_WORDS = re.compile(r"[a-z]+(?:'t)?")
+SCOPE = 4
+"""Informative terms after a negation (or a denial word) that it is taken to negate."""
+
+
+def _words(text: str) -> list[str]:
+    return _WORDS.findall(fold(text).replace("’", "'").replace("n't", " n't"))
+
+
+def negation_scope(text: str) -> frozenset[str]:
+    """Terms that ``text`` negates or denies: the first few informative terms after each cue."""
+    ws = _words(text)
+    out: set[str] = set()
+    for i, w in enumerate(ws):
+        nxt = ws[i + 1] if i + 1 < len(ws) else ""
+        if (w in _NEGATORS and nxt not in _NOT_NEGATION) or stem(w) in _DENIAL:
+            out.update([t for x in ws[i + 1 : i + 12] for t in terms(x)][:SCOPE])
+    return frozenset(out)
+
+
+def relative_polarity(claim: Facts, claim_text: str, claim_terms: frozenset[str], sentence: Facts,
+                      sentence_text: str, sentence_terms: frozenset[str]) -> Facts:
+    """The sentence's facts with a polarity that differs from the claim's only when the negation is about it.
+
+    A sentence that negates something the claim does not say ("..., but gave no details"), or that does not
+    repeat what the claim itself negates, keeps the claim's polarity: what is not mentioned has not changed.
+    """
+    if claim.polarity == sentence.polarity:
+        return sentence
+    if sentence.polarity == "denies":
+        relevant = negation_scope(sentence_text) & claim_terms
+    else:
+        relevant = negation_scope(claim_text) & sentence_terms
+    return sentence if relevant else replace(sentence, polarity=claim.polarity)
+
+
+def extract_facts(text: str) -> Facts:
+    """Facts stated by ``text`` (a claim or one sentence); pure and total: any string gives some Facts."""
+    if not text or not text.strip():
+        return Facts()
+    ws = _words(text)
+    masked, amounts = amounts_in(text)
+    masked, percents = percents_in(masked)
+    masked, dates = dates_in(masked)
+    counts = counts_in(masked)
+    parties, groups = _parties(text)
+    return Facts(amounts=amounts, counts=counts, percents=percents, dates=dates, parties=parties,
+                 status=_status(ws), polarity=_polarity(ws), groups=groups)

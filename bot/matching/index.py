@@ -1,0 +1,168 @@
+"""The claim index: BM25 postings pick a few candidate claims per story, the matcher scores them.
+
+Build once per claim set (``build_index``); matching is read-only apart from ``set_facts``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Sequence
+
+from rapidfuzz import fuzz
+
+from bot.matching.changes import compare
+from bot.matching.facts import extract_facts, relative_polarity
+from bot.matching.matcher import Unit, Wording, best_wording, matched_words, score_wording, unit, wording
+from bot.matching.text import clean, sentences
+from bot.matching.types import Candidate, ClaimSpec, Facts, Match, StoryDoc
+
+K1, B = 1.2, 0.75
+POOL = 48
+"""Claims re-scored per story: BM25's best, whatever the story's length."""
+MAX_UNITS = 400
+"""Sentences of one story looked at (title first); later ones of a very long story are ignored."""
+COMMON_DF = 0.08
+"""In pools above 2,000 claims, terms in more than this share of claims do not nominate candidates."""
+
+
+def story_units(story: StoryDoc) -> list[Unit]:
+    """The title and each sentence of the summary and content, once each, as scoring units."""
+    texts = [clean(story.title)] if story.title.strip() else []
+    for part in (story.summary, story.content):
+        if part.strip():
+            texts.extend(sentences(clean(part)))
+    seen: set[str] = set()
+    out = []
+    for t in texts:
+        if t and t not in seen and len(out) < MAX_UNITS:
+            seen.add(t)
+            out.append(unit(t))
+    return out
+
+
+class ClaimIndex:
+    """Claims with their wordings, BM25 postings and current facts."""
+
+    def __init__(self, claims: Sequence[ClaimSpec]) -> None:
+        self._ids: list[Hashable] = []
+        self._pos: dict[Hashable, int] = {}
+        self._texts: list[str] = []
+        self._wordings: list[tuple[Wording, ...]] = []
+        self._facts: list[Facts | None] = []
+        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lengths: list[int] = []
+        for claim in claims:
+            if claim.id in self._pos:
+                raise ValueError(f"duplicate claim id {claim.id!r}")
+            i = len(self._ids)
+            self._ids.append(claim.id)
+            self._pos[claim.id] = i
+            self._texts.append(claim.text)
+            ws = tuple(w for w in (wording(t) for t in (claim.text, *claim.aliases)) if w.terms)
+            self._wordings.append(ws)
+            self._facts.append(claim.facts)
+            tf = Counter(t for w in ws for t in w.terms)
+            lengths.append(sum(tf.values()))
+            for t, n in tf.items():
+                postings[t].append((i, n))
+        n_docs = max(len(self._ids), 1)
+        avg = (sum(lengths) / n_docs) or 1.0
+        self.idf: dict[str, float] = {}
+        self._docs: dict[str, array[int]] = {}
+        self._weights: dict[str, array[float]] = {}
+        for t, plist in postings.items():
+            idf = math.log(1.0 + (n_docs - len(plist) + 0.5) / (len(plist) + 0.5))
+            self.idf[t] = idf
+            self._docs[t] = array("i", (i for i, _ in plist))
+            self._weights[t] = array(
+                "f", (idf * n * (K1 + 1) / (n + K1 * (1 - B + B * lengths[i] / avg)) for i, n in plist)
+            )
+        self.default_idf = math.log(1.0 + (n_docs + 0.5) / 0.5)
+        self._common = max(int(COMMON_DF * n_docs), 1) if n_docs > 2000 else n_docs + 1
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _pool(self, query: Counter[str], size: int) -> list[int]:
+        """Claims with the best BM25 scores for the query terms (skipping very common terms if others exist)."""
+        acc: dict[int, float] = defaultdict(float)
+        known = [t for t in query if t in self._docs]
+        rare = [t for t in known if len(self._docs[t]) <= self._common] or known
+        for t in rare:
+            q = query[t]
+            for i, w in zip(self._docs[t], self._weights[t], strict=True):
+                acc[i] += q * w
+        return heapq.nlargest(size, acc, key=acc.__getitem__)
+
+    def _best(self, units: Sequence[Unit], size: int) -> list[tuple[float, int, Unit, Wording]]:
+        """Each pooled claim with its best unit and wording, best first."""
+        query: Counter[str] = Counter(t for u in units for t in u.termset)
+        out = []
+        for i in self._pool(query, size):
+            best: tuple[float, Unit | None, Wording | None] = (0.0, None, None)
+            for u in units:
+                s, w = best_wording(self._wordings[i], u, self.idf, self.default_idf)
+                if s > best[0]:
+                    best = (s, u, w)
+            if best[1] is not None and best[2] is not None:
+                out.append((best[0], i, best[1], best[2]))
+        out.sort(key=lambda r: (-r[0], r[1]))
+        return out
+
+    def facts(self, claim_id: Hashable) -> Facts:
+        """The claim's current facts (extracted from its text on first use when none were given)."""
+        i = self._pos[claim_id]
+        found = self._facts[i]
+        if found is None:
+            found = self._facts[i] = extract_facts(self._texts[i])
+        return found
+
+    def set_facts(self, claim_id: Hashable, facts: Facts) -> None:
+        """Record a claim's new current state; later matches compare against it."""
+        self._facts[self._pos[claim_id]] = facts
+
+    def match(self, story: StoryDoc, min_score: float) -> list[Match]:
+        """Claims the story states at ``min_score`` or above, one Match per claim (its best sentence)."""
+        out = []
+        for score, i, u, w in self._best(story_units(story), POOL):
+            if score < min_score:
+                break
+            current = self.facts(self._ids[i])
+            facts = relative_polarity(current, self._texts[i], w.termset, extract_facts(u.text), u.text,
+                                      u.termset)
+            changes = compare(current, facts)
+            out.append(Match(self._ids[i], round(score, 2), u.text, "changed" if changes else "recurs",
+                             changes, facts, matched_words(u.text, w.termset)))
+        return out
+
+    def candidates(self, story: StoryDoc, k: int) -> list[Candidate]:
+        """The ``k`` best-scoring claims for the story, whatever their score."""
+        best = self._best(story_units(story), max(POOL, k))
+        return [Candidate(self._ids[i], round(s, 2)) for s, i, _, _ in best[:k]]
+
+    def similar(self, text: str, k: int) -> list[Candidate]:
+        """Claims most like ``text`` (duplicate detection); 100 means the same informative words."""
+        u = unit(clean(text))
+        if not u.terms:
+            return []
+        new = wording(u.text)
+        scored = []
+        for i in self._pool(Counter(u.termset), max(POOL, k)):
+            s = 0.0
+            for w in self._wordings[i]:
+                ab = score_wording(w, u, self.idf, self.default_idf)
+                ba = score_wording(new, Unit(w.joined, w.terms, w.termset, w.pairs, w.joined), self.idf,
+                                   self.default_idf)
+                s = max(s, 0.4 * min(ab, ba) + 0.4 * max(ab, ba) * 0 + 0.6 * fuzz.token_sort_ratio(w.joined,
+                                                                                                 new.joined) / 1)
+            scored.append((s, i))
+        scored.sort(key=lambda r: (-r[0], r[1]))
+        return [Candidate(self._ids[i], round(s, 2)) for s, i in scored[:k]]
+
+
+def build_index(claims: Sequence[ClaimSpec]) -> ClaimIndex:
+    """An index over ``claims``; their ``facts`` (None: extracted from the text when first needed)."""
+    return ClaimIndex(claims)

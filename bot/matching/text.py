@@ -1,0 +1,162 @@
+"""Text normalisation, tokens, stems and sentences: the words every other matching module sees."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from functools import lru_cache
+
+from bot.matching.stem import stem
+
+STOP_WORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been before being
+    below between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just let me more most my
+    myself nor of off on once only or other ought our ours ourselves out over own same she should so some such
+    than that the their theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your yours yourself
+    yourselves s t d ll m re ve o y shall may might must via per says said say saying told tells tell
+    according amp rt via i'm it's he's she's that's what's there's let's we're they're you're we've i've
+    they've we'll they'll i'll i'd you'd he'd she'd they'd we'd also yet just even still already
+    mr mrs ms dr sir new""".split()
+)
+NEGATIONS = frozenset("not no never none nobody nothing neither nor cannot n't without".split())
+
+_TAG = re.compile(r"<[^>]{0,500}>")
+_URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_HASHTAG = re.compile(r"[#@](\w+)")
+_ACRONYMS = (
+    (re.compile(r"\bU\.S\.A\.?|\bU\.S\.(?=\W|$)|\bUSA?\b"), " usa "),
+    (re.compile(r"\bU\.K\.|\bUK\b"), " uk "),
+    (re.compile(r"\bE\.U\.|\bEU\b"), " eu "),
+    (re.compile(r"\bU\.N\.|\bUN\b"), " un "),
+)
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_APOS = re.compile(r"['’]")
+
+
+def clean(text: str) -> str:
+    """Text without HTML tags, entities, URLs, runs of spaces or blank lines (line breaks are kept)."""
+    if "<" in text or "&" in text:
+        text = html.unescape(_TAG.sub(" ", text))
+    lines = (" ".join(line.split()) for line in _URL.sub(" ", text).splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def fold(text: str) -> str:
+    """Lowercase ASCII-folded text (accents stripped; other scripts kept as they are)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def words(text: str) -> list[str]:
+    """Lowercase words of ``text``: hashtags split at capitals, US/UK/EU/UN acronyms kept apart from 'us'."""
+    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+    for pattern, rep in _ACRONYMS:
+        text = pattern.sub(rep, text)
+    out = []
+    for w in _WORD.findall(fold(text)):
+        if "'" in w or "’" in w:
+            w = _APOS.sub("'", w)
+            if w.endswith("n't"):
+                out.extend((w[:-3], "n't"))
+                continue
+            w = w.removesuffix("'s")
+        out.append(w)
+    return out
+
+
+# Stems that mean the same thing in news copy, folded to one canonical stem.
+_SYNONYMS = {
+    "purchas": "buy", "bought": "buy", "acquir": "buy", "arm": "weapon", "armament": "weapon",
+    "weaponri": "weapon", "reduc": "cut", "slash": "cut", "lower": "cut", "expand": "grow", "jet": "plane",
+    "aircraft": "plane", "warplan": "plane", "bureaucrat": "bureaucraci", "redtap": "bureaucraci",
+    "american": "america", "usa": "america", "british": "britain", "uk": "britain", "european": "europ",
+    "german": "germani", "french": "franc", "italian": "itali", "korean": "korea", "russian": "russia",
+    "ukrainian": "ukrain", "chines": "china", "polish": "poland", "canadian": "canada", "mexican": "mexico",
+    "iranian": "iran", "israeli": "israel", "japanes": "japan", "indian": "india", "spanish": "spain",
+    "australian": "australia", "turkish": "turkei", "dutch": "netherland", "swedish": "sweden",
+    "romanian": "romania", "finnish": "finland", "norwegian": "norwai", "danish": "denmark",
+    "pact": "deal", "agreement": "deal", "contract": "deal", "urg": "urg", "press": "urg", "push": "urg",
+    "insist": "demand", "commit": "commit", "pledg": "commit", "promis": "commit", "militari": "defens",
+    "armi": "armi", "troop": "armi", "presid": "presid", "secur": "secur", "safeti": "secur",
+    "nato's": "nato", "kill": "kill", "murder": "kill", "slain": "kill", "dead": "die", "death": "die",
+    "photo": "photo", "pictur": "photo", "imag": "photo", "video": "video", "footag": "video",
+}
+_BIGRAM_SYNONYMS = {("red", "tape"): "bureaucraci", ("unit", "state"): "america", ("unit", "kingdom"): "britain",
+                    ("great", "britain"): "britain", ("european", "union"): "eu"}
+
+
+@lru_cache(maxsize=500_000)
+def term(word: str) -> str:
+    """The canonical stem of one lowercase word (synonyms folded)."""
+    s = stem(word)
+    return _SYNONYMS.get(s, s)
+
+
+def terms(text: str) -> list[str]:
+    """Informative terms of ``text`` in order: stemmed, synonyms folded, stop words and negations dropped."""
+    ws = words(text)
+    out: list[str] = []
+    i, n = 0, len(ws)
+    while i < n:
+        w = ws[i]
+        if i + 1 < n:
+            pair = _BIGRAM_SYNONYMS.get((stem(w), stem(ws[i + 1])))
+            if pair is not None:
+                out.append(pair)
+                i += 2
+                continue
+        if w not in STOP_WORDS and w not in NEGATIONS and (len(w) > 1 or w.isdigit()):
+            out.append(term(w))
+        i += 1
+    return out
+
+
+# Sentence splitting -------------------------------------------------------------------------------------
+
+_ABBREV = frozenset(
+    """mr mrs ms dr prof sir st jr sr gen col lt sgt capt cmdr adm gov sen rep rev hon pres vs etc inc ltd co
+    corp no nos vol fig jan feb mar apr jun jul aug sep sept oct nov dec mt ft approx dept est e.g i.e u.s
+    u.k u.n e.u a.m p.m""".split()
+)
+_END = re.compile(r"([.!?…]+)([\"'”’»)\]]*)\s+(?=[\"'“‘«(\[]*[A-Z0-9\u00C0-\u024F])")
+_MAX_WORDS = 80
+
+
+def _is_abbrev(before: str) -> bool:
+    last = before.rsplit(None, 1)[-1] if before.strip() else ""
+    token = last.lstrip("\"'“‘(").rstrip(".").lower()
+    # single capitals ("J. Smith") and dotted acronyms ("U.S.") do not end sentences
+    return token in _ABBREV or (len(token) == 1 and token.isalpha()) or (token.count(".") >= 1 and len(token) <= 5)
+
+
+def _chunks(sentence: str) -> list[str]:
+    ws = sentence.split()
+    if len(ws) <= _MAX_WORDS:
+        return [sentence]
+    step = _MAX_WORDS // 2
+    return [" ".join(ws[i : i + _MAX_WORDS]) for i in range(0, len(ws) - step, step)]
+
+
+def sentences(text: str) -> list[str]:
+    """Sentences of ``text``: line breaks end sentences; 'Mr.', 'U.S.', initials and decimals do not.
+
+    Run-on text without punctuation is cut into overlapping windows of at most 80 words.
+    """
+    out: list[str] = []
+    for line in text.splitlines():
+        line = " ".join(line.split())
+        if not line:
+            continue
+        start = 0
+        for m in _END.finditer(line):
+            if m.group(1) == "." and not m.group(2) and _is_abbrev(line[start : m.start() + 1]):
+                continue
+            out.extend(_chunks(line[start : m.end(2)].strip()))
+            start = m.end()
+        if start < len(line):
+            out.extend(_chunks(line[start:].strip()))
+    return [s for s in out if any(c.isalnum() for c in s)]

@@ -1,0 +1,1 @@
+"""The ingestion path: fetch, parse, identify, schedule, poll."""

@@ -1,0 +1,84 @@
+"""The active claims as the matcher sees them: loaded from the database, rebuilt only when they change."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.matching import ClaimIndex, build_index
+from bot.matching.types import ClaimSpec, Facts, Match, StoryDoc
+from bot.settings import MatchingSettings
+from storage import claims as claim_queries
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimMeta:
+    """What the pipeline needs beside the index to act on a match."""
+
+    id: int
+    text: str
+    alert_threshold: float
+    suggest_threshold: float
+    state_published_at: datetime | None
+
+
+class ClaimSet:
+    """The matcher's index plus per-claim thresholds; :meth:`refresh` reloads when the claims changed."""
+
+    def __init__(self, matching: MatchingSettings) -> None:
+        self._matching = matching
+        self._signature: tuple[Any, ...] | None = None
+        self.index: ClaimIndex = build_index([])
+        self.meta: dict[int, ClaimMeta] = {}
+
+    def __len__(self) -> int:
+        return len(self.meta)
+
+    async def refresh(self, session: AsyncSession) -> bool:
+        """Reload from the database if any claim or state changed; True when it did."""
+        signature = await claim_queries.claims_signature(session)
+        if signature == self._signature:
+            return False
+        claims = await claim_queries.list_claims(session)
+        states = await claim_queries.current_states(session)
+        specs: list[ClaimSpec] = []
+        meta: dict[int, ClaimMeta] = {}
+        for claim in claims:
+            state = states.get(claim.id)
+            facts = Facts.from_json(state.facts) if state is not None else None
+            specs.append(ClaimSpec(id=claim.id, text=claim.text, aliases=tuple(claim.aliases), facts=facts))
+            meta[claim.id] = ClaimMeta(
+                id=claim.id,
+                text=claim.text,
+                alert_threshold=_pick(claim.alert_threshold, self._matching.alert_threshold),
+                suggest_threshold=_pick(claim.suggest_threshold, self._matching.suggest_threshold),
+                state_published_at=state.story_published_at if state is not None else None,
+            )
+        self.index = await asyncio.to_thread(build_index, specs)
+        self.meta = meta
+        self._signature = signature
+        logger.info("claims loaded: %d active", len(meta))
+        return True
+
+    @property
+    def min_score(self) -> float:
+        return min((m.suggest_threshold for m in self.meta.values()), default=100.0)
+
+    async def match(self, stories: Sequence[StoryDoc]) -> dict[Hashable, list[Match]]:
+        """Matches at or above the lowest suggest threshold, per story id, computed off the event loop."""
+        if not self.meta or not stories:
+            return {}
+        index, floor = self.index, self.min_score
+        return await asyncio.to_thread(lambda: {s.id: index.match(s, floor) for s in stories})
+
+
+def _pick(own: float | None, default: float) -> float:
+    return default if own is None else own

@@ -1,0 +1,115 @@
+"""The write side of a poll: sightings, claim states, events and deliveries, inside the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.matching.changes import should_apply
+from bot.matching.types import Match
+from bot.pipeline.claimset import ClaimMeta
+from storage import claims as claim_queries
+from storage import outbox
+from storage.chats import ensure_chat
+from storage.sightings import add_sighting
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRef:
+    id: int
+    title: str
+    link: str | None
+    published_at: datetime | None
+
+
+@dataclass(slots=True)
+class Recorded:
+    sightings: int = 0
+    alerts: int = 0
+    suggestions: int = 0
+    deliveries: int = 0
+    states: int = 0
+
+
+async def record_matches(
+    session: AsyncSession,
+    story: StoryRef,
+    matches: list[Match],
+    claims: dict[int, ClaimMeta],
+    *,
+    push: bool,
+    now: datetime,
+    tally: Recorded,
+) -> None:
+    """Store each match as a sighting; alerts become events owed to subscribers unless ``push`` is off."""
+    for match in matches:
+        meta = claims.get(int(match.claim_id))  # type: ignore[call-overload]
+        if meta is None or match.score < meta.suggest_threshold:
+            continue
+        level = "alert" if match.score >= meta.alert_threshold else "suggestion"
+        sighting = await add_sighting(
+            session,
+            claim_id=meta.id,
+            story_id=story.id,
+            score=round(match.score, 1),
+            sentence=match.sentence,
+            kind=match.kind,
+            level=level,
+            changes=[str(change) for change in match.changes],
+            terms=list(match.terms),
+            facts=match.facts.to_json(),
+            story_title=story.title,
+            story_link=story.link,
+            created_at=now,
+        )
+        if sighting is None:
+            continue
+        tally.sightings += 1
+        if level == "suggestion":
+            tally.suggestions += 1
+            continue
+        tally.alerts += 1
+        if should_apply(
+            kind=match.kind,
+            score=match.score,
+            alert_threshold=meta.alert_threshold,
+            story_published=story.published_at,
+            current_published=meta.state_published_at,
+        ):
+            await claim_queries.add_state(
+                session,
+                meta.id,
+                match.facts.to_json(),
+                story_id=story.id,
+                story_published_at=story.published_at,
+                sighting_id=sighting.id,
+                note="; ".join(sighting.changes),
+            )
+            tally.states += 1
+        if push:
+            event = await outbox.add_event(session, "sighting", claim_id=meta.id, sighting_id=sighting.id)
+            recipients = await outbox.claim_recipients(
+                session,
+                meta.id,
+                score=match.score,
+                kind=match.kind,
+                alert_threshold=meta.alert_threshold,
+                now=now,
+            )
+            tally.deliveries += await outbox.enqueue(session, event.id, recipients)
+
+
+async def record_feed_deactivated(
+    session: AsyncSession, feed_id: int, *, url: str, reason: str, admins: list[int]
+) -> None:
+    """Tell the admins (and the console) that a feed was switched off."""
+    event = await outbox.add_event(
+        session, "feed_deactivated", feed_id=feed_id, payload={"url": url, "reason": reason}
+    )
+    for admin in admins:
+        await ensure_chat(session, admin)
+    recipients = [(admin, 0) for admin in admins]
+    recipients += [(chat_id, 0) for chat_id in await outbox.follower_chats(session)]
+    await outbox.enqueue(session, event.id, recipients)

@@ -1,0 +1,82 @@
+"""One scheduler tick: lease the due feeds, poll them concurrently, record one summary."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+
+from bot.pipeline.poll import FeedJob, Poller, PollResult
+from storage.feeds import lease_due_feeds
+from storage.models import Tick
+from storage.ticks import record_tick
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TickSummary:
+    feeds: int
+    failed: int
+    new_stories: int
+    sightings: int
+    alerts: int
+    duration: float
+
+    @property
+    def all_failed(self) -> bool:
+        return self.feeds > 0 and self.failed == self.feeds
+
+
+async def run_tick(poller: Poller, *, owner: str, limit: int = 1000) -> TickSummary:
+    """Poll every feed that is due now (up to ``limit``); one broken feed never stops the others."""
+    started = time.perf_counter()
+    started_at = poller.clock()
+    settings = poller.settings.feeds
+    async with poller.sessionmaker.begin() as session:
+        feeds = await lease_due_feeds(
+            session, now=started_at, owner=owner, lease=settings.timeout * 3 + 60, limit=limit
+        )
+        jobs = [FeedJob.of(feed) for feed in feeds]
+    gate = asyncio.Semaphore(settings.concurrency)
+
+    async def guarded(job: FeedJob) -> PollResult:
+        async with gate:
+            try:
+                return await poller.poll(job)
+            except Exception as exc:
+                logger.exception("feed #%d: poll crashed; it will be retried when its lease expires", job.id)
+                return PollResult(job.id, ok=False, error=f"internal error: {exc!r}")
+
+    results = await asyncio.gather(*(guarded(job) for job in jobs))
+    summary = TickSummary(
+        feeds=len(results),
+        failed=sum(not r.ok for r in results),
+        new_stories=sum(r.new_stories for r in results),
+        sightings=sum(r.recorded.sightings for r in results),
+        alerts=sum(r.recorded.alerts for r in results),
+        duration=time.perf_counter() - started,
+    )
+    async with poller.sessionmaker.begin() as session:
+        await record_tick(
+            session,
+            Tick(
+                started_at=started_at,
+                duration=summary.duration,
+                feeds=summary.feeds,
+                failed=summary.failed,
+                new_stories=summary.new_stories,
+                sightings=summary.sightings,
+            ),
+        )
+    logger.info(
+        "poll: feeds=%d new=%d sightings=%d alerts=%d failed=%d in %.1fs",
+        summary.feeds,
+        summary.new_stories,
+        summary.sightings,
+        summary.alerts,
+        summary.failed,
+        summary.duration,
+    )
+    return summary

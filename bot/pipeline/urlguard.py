@@ -1,0 +1,173 @@
+"""Policy for untrusted feed URLs: which schemes, which hosts, which addresses we may connect to.
+
+Only http(s) for URLs from the bot; ``file://`` only when the caller vouches for the source (CLI, config).
+Hosts resolving to loopback, private, link-local, multicast, reserved or unspecified addresses (IPv4, IPv6,
+IPv4-mapped and 6to4/Teredo-embedded IPv4) are refused unless private networks are allowed.
+
+:class:`GuardedResolver` is installed in the HTTP connector, so the addresses checked are the very ones
+connected to (no check followed by a second lookup: DNS rebinding cannot slip through), on every fetch and
+every redirect hop. IP-literal hosts never reach a resolver, so :func:`check_target` covers them per hop.
+
+Exceptions::
+
+    UnsafeURLError (ValueError)      the URL is refused; str() is one line for the user or the log
+    UnsafeAddressError (OSError)     raised inside the connector; aiohttp wraps it in ClientConnectorDNSError
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+_WEB_SCHEMES = ("http", "https")
+_SECRET_PARAMS = ("token", "key", "apikey", "api_key", "access_token", "auth", "password", "secret", "sig")
+
+
+class UnsafeURLError(ValueError):
+    """The URL is refused by the policy."""
+
+
+class UnsafeAddressError(OSError):
+    """A host resolved to an address the policy forbids (raised inside the connector)."""
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    return None
+
+
+def is_public_address(ip: IPAddress) -> bool:
+    """True when connecting to ``ip`` cannot reach this machine or its private networks."""
+    if isinstance(ip, ipaddress.IPv6Address) and (inner := _embedded_ipv4(ip)) is not None:
+        return is_public_address(inner)
+    forbidden = (
+        ip.is_loopback
+        or ip.is_private
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+    return not forbidden
+
+
+def _literal_ip(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def check_target(url: str, *, allow_private: bool) -> None:
+    """Static per-hop check of an http(s) URL: scheme, host present, IP-literal hosts allowed."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise UnsafeURLError(f"malformed URL: {exc}") from None
+    if not parts.scheme:
+        raise UnsafeURLError("not an absolute URL (no scheme); use http:// or https://")
+    if parts.scheme.lower() not in _WEB_SCHEMES:
+        raise UnsafeURLError(f"scheme {parts.scheme!r} is not allowed; use http or https")
+    host = parts.hostname
+    if not host:
+        raise UnsafeURLError("the URL has no host")
+    ip = _literal_ip(host)
+    if ip is not None and not allow_private and not is_public_address(ip):
+        raise UnsafeURLError(f"address {ip} is not public (loopback, private or reserved)")
+
+
+class GuardedResolver(AbstractResolver):
+    """Resolves through ``inner`` and refuses the host if any address it returns is not public."""
+
+    def __init__(self, inner: AbstractResolver | None = None, *, allow_private: bool = False) -> None:
+        self._own_inner = inner is None
+        self._inner = inner if inner is not None else DefaultResolver()
+        self._allow_private = allow_private
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results = await self._inner.resolve(host, port, family)
+        if not self._allow_private:
+            for result in results:
+                ip = ipaddress.ip_address(result["host"])
+                if not is_public_address(ip):
+                    raise UnsafeAddressError(f"host {host} resolves to non-public address {ip}")
+        return results
+
+    async def close(self) -> None:
+        if self._own_inner:
+            await self._inner.close()
+
+
+def _normalise_web(url: str) -> str:
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc.rsplit("@", 1)
+    hostport = netloc[-1].lower()
+    netloc[-1] = hostport
+    return urlunsplit((parts.scheme.lower(), "@".join(netloc), parts.path or "/", parts.query, ""))
+
+
+def _check_file(url: str) -> str:
+    path = urlsplit(url).path
+    if not path:
+        raise UnsafeURLError("file URL without a path")
+    return Path(path).resolve().as_uri()
+
+
+async def check_url(
+    url: str, *, trusted: bool, allow_private: bool, resolver: AbstractResolver | None = None
+) -> str:
+    """Normalised URL if the policy admits it (resolving the host now), else :class:`UnsafeURLError`."""
+    scheme = urlsplit(url.strip()).scheme.lower()
+    if scheme == "file":
+        if not trusted:
+            raise UnsafeURLError("file:// URLs can only be added from the command line or the config")
+        return _check_file(url)
+    check_target(url, allow_private=allow_private)
+    normalised = _normalise_web(url)
+    parts = urlsplit(normalised)
+    host = parts.hostname or ""
+    if _literal_ip(host) is not None:
+        return normalised
+    guard = GuardedResolver(resolver, allow_private=allow_private)
+    try:
+        await guard.resolve(host, parts.port or (443 if parts.scheme == "https" else 80), socket.AF_UNSPEC)
+    except UnsafeAddressError as exc:
+        raise UnsafeURLError(str(exc)) from None
+    except OSError as exc:
+        raise UnsafeURLError(f"host {host} cannot be resolved: {exc.strerror or exc}") from None
+    finally:
+        await guard.close()
+    return normalised
+
+
+def redact(url: str) -> str:
+    """``url`` safe for logs: no user name or password, secret-looking query values masked."""
+    try:
+        parts = urlsplit(url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+    except ValueError:
+        return "<unparsable URL>"
+    query = "&".join(_mask_param(pair) for pair in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, host, parts.path, query, ""))
+
+
+def _mask_param(pair: str) -> str:
+    key, sep, value = pair.partition("=")
+    if sep and any(secret in key.lower() for secret in _SECRET_PARAMS):
+        return f"{key}=***"
+    return pair

@@ -1,0 +1,131 @@
+"""Events and the outbox of deliveries they fan out to."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Chat, Delivery, Event, Subscription
+from storage.upsert import insert_ignore
+
+
+async def add_event(session: AsyncSession, kind: str, **values: Any) -> Event:
+    event = Event(kind=kind, **values)
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def claim_recipients(
+    session: AsyncSession, claim_id: int, *, score: float, kind: str, alert_threshold: float, now: datetime
+) -> list[tuple[int, int]]:
+    """(chat, topic) pairs owed an alert for a sighting of ``claim_id`` at ``score``.
+
+    Subscriptions that are muted, want changes only (for ``recurs``), or whose threshold offset puts the
+    score below their bar (alert threshold + offset) are left out; chats following every claim are in.
+    """
+    subs = (
+        await session.execute(
+            select(Subscription)
+            .join(Chat, Chat.id == Subscription.chat_id)
+            .where(Subscription.claim_id == claim_id, Chat.active.is_(True))
+        )
+    ).scalars()
+    pairs: list[tuple[int, int]] = []
+    for sub in subs:
+        if sub.muted_until is not None and sub.muted_until > now:
+            continue
+        if sub.notify == "changes" and kind != "changed":
+            continue
+        if score < alert_threshold + sub.threshold_offset:
+            continue
+        pairs.append((sub.chat_id, sub.topic_id))
+    pairs.extend((chat_id, 0) for chat_id in await follower_chats(session))
+    return list(dict.fromkeys(pairs))
+
+
+async def follower_chats(session: AsyncSession) -> list[int]:
+    """Active chats that receive every event (the console chat)."""
+    query = select(Chat.id).where(Chat.follows_all.is_(True), Chat.active.is_(True))
+    return list((await session.execute(query)).scalars())
+
+
+async def enqueue(session: AsyncSession, event_id: int, recipients: Sequence[tuple[int, int]]) -> int:
+    """Owe ``event_id`` to each (chat, topic) once; returns how many deliveries are new."""
+    if not recipients:
+        return 0
+    rows = [{"event_id": event_id, "chat_id": chat, "topic_id": topic} for chat, topic in recipients]
+    stmt = insert_ignore(session, Delivery, rows).returning(Delivery.id)
+    return len((await session.execute(stmt)).all())
+
+
+async def claim_pending(
+    session: AsyncSession, *, now: datetime, limit: int, lease: float = 60.0
+) -> Sequence[Delivery]:
+    """Up to ``limit`` deliveries due now, leased so a second sender skips them."""
+    query = (
+        select(Delivery)
+        .where(
+            or_(Delivery.status == "pending", Delivery.status == "sending"),
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    deliveries = (await session.execute(query)).scalars().all()
+    for delivery in deliveries:
+        delivery.status = "sending"
+        delivery.claimed_until = now + timedelta(seconds=lease)
+    await session.flush()
+    return deliveries
+
+
+async def mark_sent(
+    session: AsyncSession, delivery_id: int, *, message_id: int | None, now: datetime
+) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="sent", message_id=message_id, sent_at=now, claimed_until=None)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession, delivery_id: int, *, error: str, at: datetime, max_attempts: int
+) -> None:
+    delivery = await session.get(Delivery, delivery_id)
+    if delivery is None:
+        return
+    delivery.attempts += 1
+    delivery.last_error = error
+    delivery.claimed_until = None
+    delivery.next_attempt_at = at
+    delivery.status = "failed" if delivery.attempts >= max_attempts else "pending"
+    await session.flush()
+
+
+async def mark_dropped(session: AsyncSession, delivery_id: int, *, error: str) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="dropped", last_error=error, claimed_until=None)
+    )
+
+
+async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
+    """Pending deliveries and the creation time of the oldest."""
+    query = select(func.count(Delivery.id), func.min(Delivery.created_at)).where(
+        Delivery.status.in_(("pending", "sending"))
+    )
+    count, oldest = (await session.execute(query)).one()
+    return int(count), oldest
+
+
+async def get_event(session: AsyncSession, event_id: int) -> Event | None:
+    return await session.get(Event, event_id)
