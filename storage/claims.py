@@ -71,7 +71,7 @@ async def sighting_stats(session: AsyncSession) -> dict[int, tuple[int, datetime
         func.count(Sighting.id).filter(Sighting.feedback == "relevant"),
         func.count(Sighting.id).filter(Sighting.feedback == "wrong"),
     ).group_by(Sighting.claim_id)
-    rows = (await session.execute(query)).tuples()
+    rows = (await session.execute(query)).all()
     return {cid: (n, _aware(last), good, bad) for cid, n, last, good, bad in rows}
 
 

@@ -39,7 +39,7 @@ async def _ids_by(session: AsyncSession, column: object, keys: list[str]) -> dic
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
         query = select(column, Story.id).where(column.in_(chunk))  # type: ignore[attr-defined]
-        found.update({key: story_id for key, story_id in (await session.execute(query)).tuples()})
+        found.update({key: story_id for key, story_id in (await session.execute(query)).all()})
     return found
 
 
@@ -60,7 +60,7 @@ async def store_stories(
         query = select(Story.title_key, Story.id).where(
             Story.title_key.in_(list(by_title)), Story.fetched_at >= since
         )
-        title_hits = {key: sid for key, sid in (await session.execute(query)).tuples() if key}
+        title_hits = {key: sid for key, sid in (await session.execute(query)).all() if key}
     fresh = [s for s in stories if s.fingerprint not in existing and (s.title_key or "") not in title_hits]
     fresh_rows = {
         s.fingerprint: {
@@ -109,7 +109,7 @@ async def sources_of(session: AsyncSession, story_id: int) -> list[tuple[str, st
         .where(StorySource.story_id == story_id)
         .order_by(StorySource.id)
     )
-    return [(title or url, link) for title, url, link in (await session.execute(query)).tuples()]
+    return [(title or url, link) for title, url, link in (await session.execute(query)).all()]
 
 
 async def get_story(session: AsyncSession, story_id: int) -> Story | None:

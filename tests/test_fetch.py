@@ -265,3 +265,17 @@ def test_retry_after(value: str | None, seconds: float | None) -> None:
 )
 def test_cache_max_age(value: str | None, seconds: float | None) -> None:
     assert cache_max_age(value) == seconds
+
+
+def test_client_can_be_built_outside_the_loop() -> None:
+    FeedClient(settings())  # composition roots may build it before asyncio.run
+
+
+async def test_default_resolver_reaches_a_real_name(server: FeedServer) -> None:
+    server.feed("/rss", RSS)
+    async with FeedClient(settings(allow_private_networks=False)) as strict:
+        refused = await strict.fetch(server.url("/rss", host="localhost"))
+    async with FeedClient(settings()) as open_client:
+        allowed = await open_client.fetch(server.url("/rss", host="localhost"))
+    assert refused.outcome == "error" and "non-public" in (refused.error or "")
+    assert allowed.outcome == "ok"

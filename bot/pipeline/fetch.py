@@ -67,16 +67,14 @@ class FeedClient:
 
     def __init__(self, settings: FeedSettings, *, resolver: AbstractResolver | None = None) -> None:
         self._settings = settings
-        self._inner_resolver = resolver
+        self._guard = GuardedResolver(resolver, allow_private=settings.allow_private_networks)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> FeedClient:
         s = self._settings
-        guard = GuardedResolver(self._inner_resolver, allow_private=s.allow_private_networks)
         connector = aiohttp.TCPConnector(
-            resolver=guard, limit=s.concurrency, limit_per_host=s.per_host, ttl_dns_cache=60
+            resolver=self._guard, limit=s.concurrency, limit_per_host=s.per_host, ttl_dns_cache=60
         )
-        self._guard = guard
         self._session = aiohttp.ClientSession(
             connector=connector,
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=s.connect_timeout, sock_read=s.timeout),

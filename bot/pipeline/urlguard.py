@@ -94,12 +94,14 @@ class GuardedResolver(AbstractResolver):
 
     def __init__(self, inner: AbstractResolver | None = None, *, allow_private: bool = False) -> None:
         self._own_inner = inner is None
-        self._inner = inner if inner is not None else DefaultResolver()
+        self._inner = inner  # the default one needs a running loop, so it is made on first use
         self._allow_private = allow_private
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
+        if self._inner is None:
+            self._inner = DefaultResolver()
         results = await self._inner.resolve(host, port, family)
         if not self._allow_private:
             for result in results:
@@ -109,8 +111,9 @@ class GuardedResolver(AbstractResolver):
         return results
 
     async def close(self) -> None:
-        if self._own_inner:
+        if self._own_inner and self._inner is not None:
             await self._inner.close()
+            self._inner = None
 
 
 def _normalise_web(url: str) -> str:
