@@ -1,12 +1,17 @@
-"""Ingestion benchmark: a 1,000-feed tick (most 304, some fresh) through FeedClient + parse_feed.
+"""Ingestion benchmark: claimbot's real tick (run_tick + Poller + storage) against a local 1,000-feed server.
 
-    python -m bench.ingest_bench [--feeds 1000] [--fresh 100] [--entries 50] [--workers 2] [--burst 200]
+    python -m bench.ingest_bench                      # SQLite in a temp dir, about a minute
+    python -m bench.ingest_bench --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    python -m bench.ingest_bench --compare-feeds /work/shared/data/real-feeds   # fast path vs feedparser
 
-Reports feeds/s, entries/s parsed, CPU seconds per feed and peak memory for the claimbot path (concurrent,
-conditional GET, parsing in a process pool) and for a naive baseline in the same run (sequential, no
-conditional GET, feedparser on the loop), measured over ``--naive-feeds`` feeds and scaled to ``--feeds``;
-then a burst where every feed is fresh, for the parse throughput alone.
-Storing is not measured here: pass ``store=`` to :func:`claimbot_tick` to time it end to end.
+Runs, each on a fresh database (a scratch PostgreSQL database is created and dropped per run):
+  tick         --feeds feeds, --fresh of them with --entries new entries, the rest answering 304; no claims
+  tick+claims  the same with the twelve seed claims, so matching and sightings are included
+  burst        --burst feeds, every one fresh: entries/s parsed and stored is the headline figure
+  naive        sequential full GETs and feedparser on the loop, no storing, over --naive-feeds feeds
+
+CPU is this process plus its parse workers (reaped when each run's pool shuts down); the server runs in a
+process of its own and is not counted. Peak memory is the largest RSS of this process or any child.
 """
 
 from __future__ import annotations
@@ -14,19 +19,39 @@ from __future__ import annotations
 import argparse
 import asyncio
 import resource
+import tempfile
 import time
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator
 from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Iterator
 
 import aiohttp
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.ingest_server import start_server
+from bot.claimbook import load_seeds, read_seed_file
+from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
-from bot.pipeline.parse import ParsedFeed, parse_feed, parse_in_executor
-from bot.settings import FeedSettings
+from bot.pipeline.parse import FeedParseError, parse_feed
+from bot.pipeline.poll import FeedJob, Poller, PollResult
+from bot.pipeline.tick import run_tick
+from bot.resources import seeds_path
+from bot.settings import Settings, load_settings
+from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
+from storage.models import Feed, StorySource
 
-Store = Callable[[int, ParsedFeed], Awaitable[None]]
+console = Console()
 
 
 @dataclass
@@ -35,17 +60,22 @@ class Figures:
     feeds: int
     wall: float
     cpu: float
-    entries: int
-    not_modified: int
-    errors: int
+    parsed: int
+    stored: int
+    failed: int
 
-    def line(self) -> str:
-        return (
-            f"{self.label:<28} feeds={self.feeds:<5} wall={self.wall:6.2f}s "
-            f"feeds/s={self.feeds / self.wall:8.1f} "
-            f"entries={self.entries:<6} entries/s={self.entries / self.wall:8.1f} "
-            f"cpu/feed={1000 * self.cpu / self.feeds:6.2f}ms 304s={self.not_modified} errors={self.errors}"
-        )
+    def row(self) -> list[str]:
+        return [
+            self.label,
+            str(self.feeds),
+            f"{self.wall:.2f}",
+            f"{self.feeds / self.wall:,.0f}",
+            f"{self.parsed:,}",
+            f"{self.stored:,}",
+            f"{self.stored / self.wall:,.0f}" if self.stored else "-",
+            f"{1000 * self.cpu / self.feeds:.2f}",
+            str(self.failed),
+        ]
 
 
 def _cpu() -> float:
@@ -53,119 +83,217 @@ def _cpu() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-async def claimbot_tick(
-    port: int, feeds: int, fresh: int, executor: Executor, settings: FeedSettings, store: Store | None = None
+@contextmanager
+def _executor(workers: int) -> Iterator[Executor | None]:
+    if workers == 0:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(parse_feed, [b"<rss/>"] * workers, ["https://warm.test/"] * workers))
+        yield pool
+
+
+def _warm(body: bytes) -> None:
+    try:
+        parse_feed(body, "https://warm.test/")
+    except FeedParseError:
+        pass
+
+
+@asynccontextmanager
+async def _database(url: str | None) -> AsyncIterator[str]:
+    """A URL to an empty database: a temp SQLite file, or a scratch database on ``url``'s server."""
+    if url is None:
+        with tempfile.TemporaryDirectory(prefix="claimbot-bench-") as folder:
+            yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
+        return
+    name = f"claimbot_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            async with admin.connect() as conn:
+                await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()
+
+
+class _CountingPoller(Poller):
+    """A Poller that advances a progress bar; the work is the real one."""
+
+    progress: Progress
+    task: TaskID
+
+    async def poll(self, job: FeedJob) -> PollResult:
+        try:
+            return await super().poll(job)
+        finally:
+            self.progress.advance(self.task)
+
+
+async def claimbot_run(
+    label: str, args: argparse.Namespace, port: int, feeds: int, *, seeds: bool, progress: Progress
 ) -> Figures:
-    """One tick as poll.py runs it: every feed fetched with its stored ETag, fresh bodies parsed off-loop."""
-    entries = not_modified = errors = 0
+    """One real tick on a fresh database whose feeds all hold ETag "v0" (fresh ones have moved on)."""
+    settings = _settings(args)
+    async with _database(args.database_url) as url:
+        engine = create_engine(url)
+        try:
+            await upgrade(engine)
+            sessionmaker = create_sessionmaker(engine)
+            async with sessionmaker.begin() as session:
+                rows = [
+                    {"url": f"http://127.0.0.1:{port}/feed/{i}", "etag": '"v0"', "baseline_done": True}
+                    for i in range(feeds)
+                ]
+                await session.execute(insert(Feed), rows)
+                if seeds:
+                    await load_seeds(session, read_seed_file(seeds_path("claims.jsonl")))
+            task = progress.add_task(label, total=feeds)
+            with _executor(args.workers) as executor:
+                async with FeedClient(settings.feeds) as client:
+                    poller = _CountingPoller(sessionmaker, client, ClaimSet(settings.matching), settings, executor)
+                    poller.progress, poller.task = progress, task
+                    poller.clock = _later(poller.clock)
+                    started, cpu = time.perf_counter(), _cpu()
+                    summary = await run_tick(poller, owner="bench", limit=feeds)
+            wall, cpu = time.perf_counter() - started, _cpu() - cpu
+            async with sessionmaker() as session:
+                stored = (await session.execute(select(func.count()).select_from(StorySource))).scalar_one()
+        finally:
+            await engine.dispose()
+    return Figures(label, feeds, wall, cpu, stored, summary.new_stories, summary.failed)
 
-    async def one(client: FeedClient, index: int) -> None:
-        nonlocal entries, not_modified, errors
-        result = await client.fetch(f"http://127.0.0.1:{port}/feed/{index}", etag='"v0"', last_modified=None)
-        if result.outcome == "not_modified":
-            not_modified += 1
-        elif result.outcome == "ok" and result.body is not None:
-            parsed = await parse_in_executor(executor, result.body, result.final_url, result.content_type)
-            entries += len(parsed.entries)
-            if store is not None:
-                await store(index, parsed)
-        else:
-            errors += 1
 
-    started, cpu = time.perf_counter(), _cpu()
-    async with FeedClient(settings) as client:
-        await asyncio.gather(*(one(client, i) for i in range(feeds)))
-    return Figures(
-        "claimbot (conditional, pool)",
-        feeds,
-        time.perf_counter() - started,
-        _cpu() - cpu,
-        entries,
-        not_modified,
-        errors,
+def _later(clock: Any) -> Any:
+    # Feeds are due from creation; a clock a second ahead makes every one of them due at once.
+    return lambda: clock() + timedelta(seconds=1)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(
+        feeds={
+            "allow_private_networks": True,
+            "concurrency": args.concurrency,
+            "per_host": args.concurrency,
+            "timeout": 60,
+            "parse_workers": args.workers,
+        },
     )
 
 
-async def naive_tick(port: int, feeds: int) -> Figures:
-    """The baseline: one feed after another, full GET every time, feedparser on the event loop."""
-    entries = errors = 0
+async def naive_run(port: int, feeds: int, progress: Progress) -> Figures:
+    """The baseline: one feed after another, a full GET every time, feedparser on the loop, nothing stored."""
+    parsed = failed = 0
+    task = progress.add_task("naive", total=feeds)
     started, cpu = time.perf_counter(), _cpu()
     async with aiohttp.ClientSession() as session:
         for index in range(feeds):
             async with session.get(f"http://127.0.0.1:{port}/feed/{index}") as response:
                 body = await response.read()
             try:
-                entries += len(parse_feed(body, str(response.url)).entries)
-            except ValueError:
-                errors += 1
-    return Figures(
-        "naive (sequential, full GET)", feeds, time.perf_counter() - started, _cpu() - cpu, entries, 0, errors
-    )
-
-
-async def pooled_tick(port: int, feeds: int, fresh: int, workers: int, settings: FeedSettings) -> Figures:
-    """claimbot_tick with CPU counted for the pool's processes too (their time is reaped at shutdown)."""
-    cpu = _cpu()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        await asyncio.gather(*(asyncio.wrap_future(pool.submit(int)) for _ in range(workers)))
-        figures = await claimbot_tick(port, feeds, fresh, pool, settings)
-    figures.cpu = _cpu() - cpu
-    return figures
+                parsed += len(parse_feed(body, str(response.url), fast=False).entries)
+            except FeedParseError:
+                failed += 1
+            progress.advance(task)
+    return Figures("naive (sequential, full GET)", feeds, time.perf_counter() - started, _cpu() - cpu, parsed, 0, failed)
 
 
 async def run(args: argparse.Namespace) -> None:
-    settings = FeedSettings.model_validate(
-        {
-            "allow_private_networks": True,
-            "concurrency": args.concurrency,
-            "per_host": args.concurrency,
-            "timeout": 30,
-        }
+    figures: list[Figures] = []
+    columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        server = start_server(args.port, args.feeds, args.fresh, args.entries)
+        try:
+            figures.append(await claimbot_run("tick", args, args.port, args.feeds, seeds=False, progress=progress))
+            figures.append(
+                await claimbot_run("tick+claims", args, args.port, args.feeds, seeds=True, progress=progress)
+            )
+            naive = await naive_run(args.port, args.naive_feeds, progress)
+        finally:
+            server.terminate()
+            server.join()
+        burst_server = start_server(args.port + 1, args.burst, args.burst, args.entries)
+        try:
+            for seeds in (False, True):
+                label = "burst+claims" if seeds else "burst"
+                figures.append(
+                    await claimbot_run(label, args, args.port + 1, args.burst, seeds=seeds, progress=progress)
+                )
+        finally:
+            burst_server.terminate()
+            burst_server.join()
+    figures.append(naive)
+    _report(args, figures)
+
+
+def _report(args: argparse.Namespace, figures: list[Figures]) -> None:
+    database = make_url(args.database_url).get_backend_name() if args.database_url else "sqlite (temp)"
+    parse = f"{args.workers} parse processes" if args.workers else "parse in threads"
+    table = Table(title=f"claimbot ingestion — {database}, {parse}, concurrency {args.concurrency}")
+    for name in ("run", "feeds", "wall s", "feeds/s", "parsed", "stored", "stored/s", "CPU ms/feed", "failed"):
+        table.add_column(name, justify="left" if name == "run" else "right")
+    for figure in figures:
+        table.add_row(*figure.row())
+    console.print(table)
+    tick, naive = figures[0], figures[-1]
+    scaled = naive.wall * args.feeds / naive.feeds
+    console.print(
+        f"tick: {args.feeds} feeds, {args.fresh} fresh × {args.entries} entries; burst: {args.burst} fresh feeds. "
+        f"naive scaled to {args.feeds} feeds ≈ {scaled:.1f}s ({scaled / tick.wall:.1f}× the tick)."
     )
-    server = start_server(args.port, args.feeds, args.fresh, args.entries)
-    try:
-        ours = await pooled_tick(args.port, args.feeds, args.fresh, args.workers, settings)
-        naive = await naive_tick(args.port, args.naive_feeds)
-    finally:
-        server.terminate()
-        server.join()
-    burst_server = start_server(args.port + 1, args.burst, args.burst, args.entries)
-    try:
-        burst = await pooled_tick(args.port + 1, args.burst, args.burst, args.workers, settings)
-        burst.label = "claimbot, every feed fresh"
-    finally:
-        burst_server.terminate()
-        burst_server.join()
-    print(
-        f"ingest: {args.feeds} feeds, {args.fresh} fresh with {args.entries} entries, {args.workers} workers"
-    )
-    for figures in (ours, naive, burst):
-        print(figures.line())
-    scale = args.feeds / args.naive_feeds
-    print(
-        f"naive scaled to {args.feeds} feeds: wall~{naive.wall * scale:.1f}s "
-        f"(claimbot {naive.wall * scale / ours.wall:.1f}x faster)"
-    )
-    peak_kib = max(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
-    )
-    print(f"peak RSS (largest single process): {peak_kib / 1024:.1f} MiB")
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    console.print(f"peak RSS (largest single process): {peak / 1024:.0f} MiB")
+
+
+def compare(folder: Path) -> int:
+    """Parse every file in ``folder`` both ways; 1 when any result differs."""
+    from bot.pipeline.fastparse import fast_extract
+
+    table = Table(title=f"fast path vs feedparser on {folder}")
+    for name in ("file", "path", "same", "entries", "feedparser ms", "claimbot ms"):
+        table.add_column(name)
+    differ = 0
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        body, url = path.read_bytes(), "https://example.test/feed"
+        results, times = [], []
+        for fast in (False, True):
+            started = time.perf_counter()
+            for _ in range(5):
+                try:
+                    result: Any = parse_feed(body, url, fast=fast)
+                except FeedParseError as exc:
+                    result = exc.reason
+            times.append((time.perf_counter() - started) / 5 * 1000)
+            results.append(result)
+        same = results[0] == results[1]
+        differ += not same
+        used = "fast" if fast_extract(body, url, None) is not None else "fallback"
+        count = len(results[0].entries) if not isinstance(results[0], str) else 0
+        table.add_row(path.name, used, "yes" if same else "NO", str(count), f"{times[0]:.1f}", f"{times[1]:.1f}")
+    console.print(table)
+    return 1 if differ else 0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--feeds", type=int, default=1000)
-    parser.add_argument("--fresh", type=int, default=100)
-    parser.add_argument("--entries", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--naive-feeds", type=int, default=200)
-    parser.add_argument("--burst", type=int, default=200, help="feeds in the every-feed-fresh run")
-    parser.add_argument("--port", type=int, default=18931)
-    asyncio.run(run(parser.parse_args()))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--feeds", type=int, default=1000, help="feeds in the tick runs (default 1000)")
+    parser.add_argument("--fresh", type=int, default=100, help="of which fresh, the rest 304 (default 100)")
+    parser.add_argument("--entries", type=int, default=50, help="entries per fresh feed (default 50)")
+    parser.add_argument("--burst", type=int, default=200, help="feeds in the every-feed-fresh runs (default 200)")
+    parser.add_argument("--naive-feeds", type=int, default=200, help="feeds the naive baseline fetches")
+    parser.add_argument("--workers", type=int, default=2, help="parse processes; 0: threads (default 2)")
+    parser.add_argument("--concurrency", type=int, default=20, help="feeds polled at once (default 20)")
+    parser.add_argument("--database-url", help="a PostgreSQL server URL to create scratch databases on")
+    parser.add_argument("--port", type=int, default=18931, help="first of two local ports for the server")
+    parser.add_argument("--compare-feeds", type=Path, metavar="FOLDER", help="only compare both parsers")
+    args = parser.parse_args()
+    if args.compare_feeds:
+        raise SystemExit(compare(args.compare_feeds))
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

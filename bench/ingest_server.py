@@ -10,6 +10,7 @@ import multiprocessing
 import multiprocessing.synchronize
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from multiprocessing.process import BaseProcess
 
 from aiohttp import web
 
@@ -67,7 +68,7 @@ def _serve(port: int, feeds: int, fresh: int, entries: int, ready: multiprocessi
     asyncio.run(main())
 
 
-def start_server(port: int, feeds: int, fresh: int, entries: int) -> multiprocessing.Process:
+def start_server(port: int, feeds: int, fresh: int, entries: int) -> BaseProcess:
     """Start the server process and wait until it listens; the caller terminates it."""
     context = multiprocessing.get_context("spawn")
     ready = context.Event()

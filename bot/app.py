@@ -5,13 +5,14 @@ Nothing here runs at import time; every command builds what it needs and tears i
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import fcntl
 import logging
+import multiprocessing
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,6 +86,10 @@ def single_process_lock(settings: Settings) -> Iterator[None]:
     if path is None:
         yield
         return
+    if not settings.database.url:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.parent.is_dir():
+        raise DatabaseConfigError(f"database folder {path.parent} does not exist; create it or set database.url")
     lock_path = Path(f"{path}.lock")
     with lock_path.open("a") as handle:
         try:
@@ -119,11 +124,28 @@ def make_transport(settings: Settings, console: ConsoleTransport | None = None) 
     return console or ConsoleTransport()
 
 
+@contextlib.contextmanager
+def parse_executor(settings: Settings) -> Iterator[Executor | None]:
+    """Processes that parse feeds off the event loop (``feeds.parse_workers``; 0: the loop's threads)."""
+    workers = settings.feeds.parse_workers
+    if workers == 0:
+        yield None
+        return
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield pool
+
+
 async def poll_once(
-    settings: Settings, db: Database, client: FeedClient, transport: Transport, claims: ClaimSet | None = None
+    settings: Settings,
+    db: Database,
+    client: FeedClient,
+    transport: Transport,
+    claims: ClaimSet | None = None,
+    executor: Executor | None = None,
 ) -> TickSummary:
     """One tick over every due feed, then one drain of the outbox."""
-    poller = Poller(db.sessionmaker, client, claims or ClaimSet(settings.matching), settings)
+    poller = Poller(db.sessionmaker, client, claims or ClaimSet(settings.matching), settings, executor)
     summary = await run_tick(poller, owner=worker_name())
     await Sender(db.sessionmaker, transport, settings.delivery).drain()
     return summary
@@ -131,22 +153,19 @@ async def poll_once(
 
 async def run_once(settings: Settings) -> TickSummary:
     """``claimbot run --once``: poll every due feed, drain the outbox, take no Telegram updates."""
-    with single_process_lock(settings):
+    with single_process_lock(settings), parse_executor(settings) as executor:
         async with open_database(settings) as db, FeedClient(settings.feeds) as client:
             await prepare_chats(db, settings)
             transport = make_transport(settings)
             try:
-                return await poll_once(settings, db, client, transport)
+                return await poll_once(settings, db, client, transport, executor=executor)
             finally:
-                await _close(transport)
+                await close_transport(transport)
 
 
-async def _close(transport: Transport) -> None:
+async def close_transport(transport: Transport) -> None:
     close = getattr(transport, "close", None)
     if close is not None:
         await close()
 
 
-def cancel_all(tasks: set[asyncio.Task[object]]) -> None:
-    for task in tasks:
-        task.cancel()

@@ -1,7 +1,7 @@
-"""``claimbot run``: the scheduler (feeds), the sender (outbox) and the Telegram bot in one process.
+"""``claimbot run``: the scheduler (feeds, pruning), the sender (outbox) and the Telegram bot in one process.
 
-SIGTERM/SIGINT stop it within ``grace`` seconds: no new jobs, running feed transactions finish or roll
-back, unsent deliveries stay pending. A second signal exits at once.
+SIGTERM/SIGINT stop it within ``daemon.grace`` seconds: no new jobs, running feed transactions finish or
+roll back, unsent deliveries stay pending. A second signal exits at once.
 """
 
 from __future__ import annotations
@@ -11,24 +11,29 @@ import logging
 import os
 import signal
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Executor
+from datetime import UTC, datetime
 from typing import Literal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.alerts.send import Sender
+from bot.alerts.send import Sender, Transport
 from bot.app import (
     Database,
+    close_transport,
     make_transport,
     open_database,
+    parse_executor,
     prepare_chats,
     single_process_lock,
     worker_name,
-    _close,
 )
+from bot.health import health_server
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.poll import Poller
 from bot.pipeline.tick import run_tick
+from bot.retention import prune
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -40,20 +45,17 @@ class _Jobs:
     """Tracks running job tasks so shutdown can wait for them, then cancel the stragglers."""
 
     def __init__(self) -> None:
-        self.running: set[asyncio.Task[None]] = set()
+        self.running: set[asyncio.Task[object]] = set()
         self.stopping = False
 
     def wrap(self, name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
-            if self.stopping:
-                return
             task = asyncio.current_task()
-            assert task is not None
+            if self.stopping or task is None:
+                return
             self.running.add(task)
             try:
                 await job()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 logger.exception("%s failed; it runs again at its next interval", name)
             finally:
@@ -69,76 +71,71 @@ class _Jobs:
         for task in pending:
             task.cancel()
         if pending:
-            logger.warning("cancelled %d job(s) still running after %.0fs; their transactions roll back", len(pending), grace)
+            logger.warning("cancelled %d job(s) still running after %.0fs; they roll back", len(pending), grace)
             await asyncio.wait(pending, timeout=5)
 
 
-async def run_daemon(settings: Settings, *, role: Role = "all", grace: float = 10.0) -> None:
+async def run_daemon(settings: Settings, *, role: Role = "all", grace: float | None = None) -> None:
     stop = asyncio.Event()
     _install_signals(stop)
-    with single_process_lock(settings):
+    with single_process_lock(settings), parse_executor(settings) as executor:
         async with open_database(settings) as db, FeedClient(settings.feeds) as client:
             await prepare_chats(db, settings)
-            await _serve(settings, db, client, role=role, stop=stop, grace=grace)
+            async with health_server(settings, db.sessionmaker):
+                await _serve(settings, db, client, executor, role=role, stop=stop, grace=grace)
 
 
 async def _serve(
-    settings: Settings, db: Database, client: FeedClient, *, role: Role, stop: asyncio.Event, grace: float
+    settings: Settings,
+    db: Database,
+    client: FeedClient,
+    executor: Executor | None,
+    *,
+    role: Role,
+    stop: asyncio.Event,
+    grace: float | None,
 ) -> None:
     transport = make_transport(settings)
     jobs = _Jobs()
     scheduler = AsyncIOScheduler(timezone="UTC")
     owner = worker_name()
     if role in ("all", "worker"):
-        poller = Poller(db.sessionmaker, client, ClaimSet(settings.matching), settings)
-        scheduler.add_job(
-            jobs.wrap("tick", lambda: run_tick(poller, owner=owner)),
-            "interval",
-            seconds=settings.feeds.tick_interval,
-            id="tick",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=_now(),
-        )
+        poller = Poller(db.sessionmaker, client, ClaimSet(settings.matching), settings, executor)
+        _every(scheduler, jobs.wrap("tick", lambda: run_tick(poller, owner=owner)), settings.feeds.tick_interval)
+        _every(scheduler, jobs.wrap("prune", lambda: prune(db.sessionmaker, settings.retention)), settings.retention.interval)
     if role in ("all", "bot"):
         sender = Sender(db.sessionmaker, transport, settings.delivery)
-        scheduler.add_job(
-            jobs.wrap("drain", sender.drain),
-            "interval",
-            seconds=settings.delivery.drain_interval,
-            id="drain",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=_now(),
-        )
+        _every(scheduler, jobs.wrap("drain", sender.drain), settings.delivery.drain_interval)
     scheduler.start()
     logger.info("claimbot running as %s (role %s); stop with SIGTERM or Ctrl-C", owner, role)
-    bot_task = _start_bot(settings, db, role)
+    bot_task = _start_bot(settings, db, transport, role)
     try:
         await stop.wait()
     finally:
-        logger.info("stopping: waiting up to %.0fs for running jobs", grace)
-        scheduler.shutdown(wait=False)
+        limit = settings.daemon.grace if grace is None else grace
+        logger.info("stopping: waiting up to %.0fs for running jobs", limit)
+        scheduler.pause()  # no new runs; shutdown would cancel the running ones
         if bot_task is not None:
             bot_task.cancel()
             await asyncio.gather(bot_task, return_exceptions=True)
-        await jobs.drain(grace)
-        await _close(transport)
+        await jobs.drain(limit)
+        scheduler.shutdown(wait=False)
+        await close_transport(transport)
         logger.info("stopped")
 
 
-def _start_bot(settings: Settings, db: Database, role: Role) -> asyncio.Task[None] | None:
+def _every(scheduler: AsyncIOScheduler, job: Callable[[], Awaitable[None]], seconds: float) -> None:
+    scheduler.add_job(
+        job, "interval", seconds=seconds, max_instances=1, coalesce=True, next_run_time=datetime.now(UTC)
+    )
+
+
+def _start_bot(settings: Settings, db: Database, transport: Transport, role: Role) -> asyncio.Task[None] | None:
     if role == "worker" or not settings.has_token:
         return None
     from bot.telegram.polling import run_polling
 
     return asyncio.create_task(run_polling(settings, db.sessionmaker), name="telegram")
-
-
-def _now() -> object:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 def _install_signals(stop: asyncio.Event) -> None:

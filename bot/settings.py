@@ -55,6 +55,8 @@ class FeedSettings(_Section):
     allow_private_networks: bool = False
     user_agent: str = "claimbot/{version}"
     tick_interval: float = Field(30, gt=0)
+    parse_workers: int = Field(2, ge=0, le=32)
+    lease: float = Field(120, gt=0)
 
     @property
     def user_agent_header(self) -> str:
@@ -87,6 +89,19 @@ class TelegramSettings(_Section):
     admins: list[int] = []
     users_can_add_feeds: bool = False
     max_claims_per_chat: int = Field(50, ge=1)
+    mode: Literal["polling", "webhook"] = "polling"
+    polling_timeout: int = Field(30, ge=1, le=50)
+    webhook_url: str = ""
+    webhook_secret: SecretStr = SecretStr("")
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(8443, ge=1, le=65535)
+    flood_limit: int = Field(20, ge=1)
+    flood_period: float = Field(60.0, gt=0)
+    feedback_step: float = Field(5.0, gt=0, le=50)
+    feedback_cap: float = Field(25.0, ge=0, le=100)
+    mute_button_hours: float = Field(24.0, gt=0)
+    claims_page_size: int = Field(8, ge=1, le=50)
+    max_document_bytes: int = Field(1_000_000, ge=1)
 
     @field_validator("api_base")
     @classmethod
@@ -102,6 +117,13 @@ class DeliverySettings(_Section):
     global_per_second: float = Field(25.0, gt=0)
     max_attempts: int = Field(8, ge=1)
     drain_interval: float = Field(2.0, gt=0)
+    concurrency: int = Field(16, ge=1)
+    retry_after_cap: float = Field(60.0, ge=0)
+    retry_after_tries: int = Field(3, ge=0)
+    backoff_base: float = Field(2.0, gt=0)
+    backoff_max: float = Field(3600.0, gt=0)
+    lease: float = Field(300.0, gt=0)
+    cooldown: float = Field(3600.0, ge=0)
 
 
 class LogSettings(_Section):
@@ -116,6 +138,14 @@ class LogSettings(_Section):
 
 class RetentionSettings(_Section):
     story_days: int = Field(90, ge=1)
+    batch: int = Field(500, ge=1)
+    interval: float = Field(3600, gt=0)
+
+
+class DaemonSettings(_Section):
+    grace: float = Field(10.0, ge=0)
+    health_port: int = Field(0, ge=0, le=65535)
+    health_host: str = "127.0.0.1"
 
 
 class Settings(BaseSettings):
@@ -132,6 +162,7 @@ class Settings(BaseSettings):
     delivery: DeliverySettings = DeliverySettings()
     log: LogSettings = LogSettings()
     retention: RetentionSettings = RetentionSettings()
+    daemon: DaemonSettings = DaemonSettings()
 
     @classmethod
     def settings_customise_sources(

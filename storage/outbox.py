@@ -129,3 +129,62 @@ async def backlog(session: AsyncSession) -> tuple[int, datetime | None]:
 
 async def get_event(session: AsyncSession, event_id: int) -> Event | None:
     return await session.get(Event, event_id)
+
+
+async def release(session: AsyncSession, delivery_ids: Sequence[int]) -> None:
+    """Give claimed but unsent deliveries back (a sender stopping), due at once."""
+    if delivery_ids:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "sending")
+            .values(status="pending", claimed_until=None)
+        )
+
+
+async def defer(session: AsyncSession, delivery_id: int, *, at: datetime, reason: str) -> None:
+    """Hold a delivery until ``at`` without counting an attempt (429 flood wait, quiet hours, digest)."""
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(status="pending", next_attempt_at=at, claimed_until=None, last_error=reason)
+    )
+
+
+async def drop_pending_for_chat(session: AsyncSession, chat_id: int, *, error: str) -> int:
+    """Give up every unsent delivery to a chat that is gone; returns how many."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending", "failed")))
+        .values(status="dropped", last_error=error, claimed_until=None)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def move_pending(session: AsyncSession, old_chat: int, new_chat: int) -> int:
+    """Re-address unsent deliveries to a migrated chat, due at once; ones already owed there are dropped."""
+    pending = (
+        await session.execute(
+            select(Delivery).where(Delivery.chat_id == old_chat, Delivery.status.in_(("pending", "sending")))
+        )
+    ).scalars().all()
+    moved = 0
+    for delivery in pending:
+        clash = await session.scalar(
+            select(Delivery.id).where(
+                Delivery.event_id == delivery.event_id,
+                Delivery.chat_id == new_chat,
+                Delivery.topic_id == delivery.topic_id,
+            )
+        )
+        if clash is not None:
+            delivery.status, delivery.last_error, delivery.claimed_until = "dropped", "chat migrated", None
+            continue
+        delivery.chat_id, delivery.status, delivery.claimed_until = new_chat, "pending", None
+        moved += 1
+    await session.flush()
+    return moved
+
+
+async def deliveries_by_status(session: AsyncSession) -> dict[str, int]:
+    query = select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status)
+    return {status: int(n) for status, n in (await session.execute(query)).all()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -219,6 +220,22 @@ async def test_file_urls_need_trust(tmp_path: Path, client: FeedClient) -> None:
     assert again.outcome == "not_modified"
     missing = await client.fetch((tmp_path / "nope.xml").as_uri(), trusted=True)
     assert missing.outcome == "error" and "cannot read" in (missing.error or "")
+
+
+async def test_file_rewritten_within_the_same_second_is_seen(tmp_path: Path, client: FeedClient) -> None:
+    path = tmp_path / "local.xml"
+    path.write_bytes(RSS)
+    first = await client.fetch(path.as_uri(), trusted=True)
+    assert first.outcome == "ok" and first.etag
+    same = await client.fetch(path.as_uri(), trusted=True, etag=first.etag, last_modified=first.last_modified)
+    assert same.outcome == "not_modified" and same.etag == first.etag
+    mtime_ns = path.stat().st_mtime_ns
+    rewritten = RSS.replace(b"Poland", b"Polska")  # same size, same second: only the ETag can tell
+    path.write_bytes(rewritten)
+    os.utime(path, ns=(mtime_ns + 1_000, mtime_ns + 1_000))
+    second = await client.fetch(path.as_uri(), trusted=True, etag=first.etag, last_modified=first.last_modified)
+    assert second.last_modified == first.last_modified
+    assert second.outcome == "ok" and second.body == rewritten and second.etag != first.etag
 
 
 async def test_file_urls_are_capped(tmp_path: Path) -> None:

@@ -96,7 +96,9 @@ def run_command(
     role: Annotated[
         str, typer.Option(help="all, worker (feeds and matching) or bot (Telegram and sending).")
     ] = "all",
-    grace: Annotated[float, typer.Option(min=0, help="Seconds to let running jobs finish on SIGTERM.")] = 10.0,
+    grace: Annotated[
+        float | None, typer.Option(min=0, help="Seconds to let running jobs finish on SIGTERM (daemon.grace).")
+    ] = None,
 ) -> None:
     """Run the daemon (or one tick with --once). Exit codes: 0 ok, 1 config/database error, 3 every feed failed."""
     settings = settings_of(ctx)

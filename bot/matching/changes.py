@@ -18,7 +18,7 @@ _TOLERANCE = 0.01
 
 
 def _agree(old: Quantity, new: Quantity) -> bool:
-    """Whether ``new`` restates ``old``: same unit and value, or a vaguer word for it ('$6.5bn' -> 'billions')."""
+    """Whether ``new`` restates ``old``: same unit and value, or vaguer ('$6.5bn' -> 'billions')."""
     if old.unit and new.unit and old.unit != new.unit:
         return False
     if old.value is None or new.value is None:
@@ -30,7 +30,9 @@ def _agree(old: Quantity, new: Quantity) -> bool:
     return abs(old.value - new.value) <= _TOLERANCE * max(abs(old.value), 1e-9)
 
 
-def _quantities(name: str, old: tuple[Quantity, ...], new: tuple[Quantity, ...], by_unit: bool) -> list[Change]:
+def _quantities(
+    name: str, old: tuple[Quantity, ...], new: tuple[Quantity, ...], by_unit: bool
+) -> list[Change]:
     """Pairs each figure of the sentence with the claim's figure of the same unit (counts) or any (others)."""
     changes = []
     for q in new:
@@ -76,8 +78,10 @@ def compare(old: Facts, new: Facts) -> tuple[Change, ...]:
     if old.dates and new.dates and not set(old.dates) & set(new.dates):
         changes.append(Change("date", ", ".join(old.dates), ", ".join(new.dates)))
     changes += _parties(old, new)
-    if old.status and new.status and STATUS_FAMILY.get(old.status, old.status) != STATUS_FAMILY.get(
-        new.status, new.status
+    if (
+        old.status
+        and new.status
+        and STATUS_FAMILY.get(old.status, old.status) != STATUS_FAMILY.get(new.status, new.status)
     ):
         changes.append(Change("status", old.status, new.status))
     if old.polarity != new.polarity:

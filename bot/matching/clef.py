@@ -47,8 +47,11 @@ def load_split(dataset: Path, split: str) -> list[Query]:
     with (folder / "tweets.queries.tsv").open(encoding="utf-8", newline="") as fh:
         rows = csv.reader(fh, delimiter="\t")
         next(rows, None)
-        return [Query(StoryDoc(r[0], clean_tweet(r[1])), frozenset(relevant[r[0]]))
-                for r in rows if len(r) >= 2 and r[0] in relevant]
+        return [
+            Query(StoryDoc(r[0], clean_tweet(r[1])), frozenset(relevant[r[0]]))
+            for r in rows
+            if len(r) >= 2 and r[0] in relevant
+        ]
 
 
 def average_precision(ranked: Sequence[Hashable], relevant: frozenset[Hashable], k: int) -> float:

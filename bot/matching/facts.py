@@ -13,31 +13,80 @@ from bot.matching.numbers import (
     dates_in,
     percents_in,
 )
-from bot.matching.text import STOP_WORDS, fold, stem, terms
+from bot.matching.stem import stem
+from bot.matching.text import STOP_WORDS, fold, terms
 from bot.matching.types import Facts
 
 # Stage of the action a claim reports; reporting verbs (say, argue) are not a stage.
 STATUS_STEMS: dict[str, str] = {
-    "urg": "urges", "call": "urges", "press": "urges", "push": "urges", "ask": "urges", "tell": "urges",
-    "told": "urges", "encourag": "urges",
-    "want": "wants", "seek": "wants", "sought": "wants", "wish": "wants",
-    "demand": "demands", "insist": "demands", "requir": "demands",
-    "plan": "plans", "intend": "plans", "consid": "plans", "prepar": "plans", "aim": "plans",
-    "propos": "proposes", "suggest": "proposes", "offer": "proposes",
-    "agre": "agrees", "accept": "agrees", "consent": "agrees",
-    "sign": "signs", "seal": "signs", "ink": "signs", "finalis": "signs", "finaliz": "signs",
-    "cancel": "cancels", "scrap": "cancels", "axe": "cancels", "abandon": "cancels", "terminat": "cancels",
-    "withdraw": "cancels", "withdrew": "cancels", "revok": "cancels",
-    "delai": "delays", "postpon": "delays", "paus": "delays", "suspend": "delays", "slow": "delays",
-    "stall": "delays", "halt": "delays", "freez": "delays", "froze": "delays",
-    "meet": "meets", "met": "meets",
-    "reject": "rejects", "refus": "rejects", "veto": "rejects", "block": "rejects", "dismiss": "rejects",
-    "approv": "approves", "authoris": "approves", "authoriz": "approves", "ratifi": "approves",
-    "threaten": "threatens", "warn": "warns",
+    "urg": "urges",
+    "call": "urges",
+    "press": "urges",
+    "push": "urges",
+    "ask": "urges",
+    "encourag": "urges",
+    "want": "wants",
+    "seek": "wants",
+    "sought": "wants",
+    "wish": "wants",
+    "demand": "demands",
+    "insist": "demands",
+    "requir": "demands",
+    "plan": "plans",
+    "intend": "plans",
+    "consid": "plans",
+    "prepar": "plans",
+    "aim": "plans",
+    "propos": "proposes",
+    "suggest": "proposes",
+    "offer": "proposes",
+    "agre": "agrees",
+    "accept": "agrees",
+    "consent": "agrees",
+    "sign": "signs",
+    "seal": "signs",
+    "ink": "signs",
+    "finalis": "signs",
+    "finaliz": "signs",
+    "cancel": "cancels",
+    "scrap": "cancels",
+    "axe": "cancels",
+    "abandon": "cancels",
+    "terminat": "cancels",
+    "withdraw": "cancels",
+    "withdrew": "cancels",
+    "revok": "cancels",
+    "delai": "delays",
+    "postpon": "delays",
+    "paus": "delays",
+    "suspend": "delays",
+    "slow": "delays",
+    "stall": "delays",
+    "halt": "delays",
+    "freez": "delays",
+    "froze": "delays",
+    "meet": "meets",
+    "met": "meets",
+    "reject": "rejects",
+    "refus": "rejects",
+    "veto": "rejects",
+    "block": "rejects",
+    "dismiss": "rejects",
+    "approv": "approves",
+    "authoris": "approves",
+    "authoriz": "approves",
+    "ratifi": "approves",
+    "threaten": "threatens",
+    "warn": "warns",
 }
 # statuses that say the same thing in a claim and a sighting ("wants Europe to buy" ~ "urges Europe to buy")
-STATUS_FAMILY: dict[str, str] = {"urges": "asks", "wants": "asks", "demands": "asks", "plans": "plans",
-                                 "proposes": "plans"}
+STATUS_FAMILY: dict[str, str] = {
+    "urges": "asks",
+    "wants": "asks",
+    "demands": "asks",
+    "plans": "plans",
+    "proposes": "plans",
+}
 
 _DENIAL = frozenset(("deni", "deny", "fals", "untru", "hoax", "debunk", "refut", "fake"))
 _NOT_NEGATION = frozenset(("longer", "more", "only", "just", "doubt"))
@@ -95,10 +144,23 @@ def _strip_common(run: str) -> str:
     return " ".join(parts)
 
 
+_DETERMINERS = frozenset("the their its those these his her our this that a an all any every".split())
+
+
+def _is_status(s: str, nxt: str) -> bool:
+    """'call' urges only as 'call on/for'; 'meet' is a meeting, not 'meet their obligations'."""
+    if s == "call":
+        return nxt in ("on", "for", "upon")
+    if s in ("meet", "met"):
+        return nxt not in _DETERMINERS
+    return True
+
+
 def _status(ws: list[str]) -> str | None:
-    for w in ws:
-        found = STATUS_STEMS.get(stem(w)) or STATUS_STEMS.get(w)
-        if found:
+    for i, w in enumerate(ws):
+        s = stem(w)
+        found = STATUS_STEMS.get(s) or STATUS_STEMS.get(w)
+        if found and _is_status(s, ws[i + 1] if i + 1 < len(ws) else ""):
             return found
     return None
 
@@ -135,8 +197,14 @@ def negation_scope(text: str) -> frozenset[str]:
     return frozenset(out)
 
 
-def relative_polarity(claim: Facts, claim_text: str, claim_terms: frozenset[str], sentence: Facts,
-                      sentence_text: str, sentence_terms: frozenset[str]) -> Facts:
+def relative_polarity(
+    claim: Facts,
+    claim_text: str,
+    claim_terms: frozenset[str],
+    sentence: Facts,
+    sentence_text: str,
+    sentence_terms: frozenset[str],
+) -> Facts:
     """The sentence's facts with a polarity that differs from the claim's only when the negation is about it.
 
     A sentence that negates something the claim does not say ("..., but gave no details"), or that does not
@@ -161,5 +229,13 @@ def extract_facts(text: str) -> Facts:
     masked, dates = dates_in(masked)
     counts = counts_in(masked)
     parties, groups = _parties(text)
-    return Facts(amounts=amounts, counts=counts, percents=percents, dates=dates, parties=parties,
-                 status=_status(ws), polarity=_polarity(ws), groups=groups)
+    return Facts(
+        amounts=amounts,
+        counts=counts,
+        percents=percents,
+        dates=dates,
+        parties=parties,
+        status=_status(ws),
+        polarity=_polarity(ws),
+        groups=groups,
+    )

@@ -10,10 +10,29 @@ from functools import lru_cache
 
 # canonical country name -> other ways of naming it (demonyms, capitals used as metonyms, short forms)
 _COUNTRIES: dict[str, tuple[str, ...]] = {
-    "United States": ("US", "U.S.", "USA", "U.S.A.", "America", "American", "Americans", "Washington",
-                      "United States of America"),
-    "United Kingdom": ("UK", "U.K.", "Britain", "Great Britain", "British", "Briton", "Britons", "London",
-                       "Downing Street", "Whitehall"),
+    "United States": (
+        "US",
+        "U.S.",
+        "USA",
+        "U.S.A.",
+        "America",
+        "American",
+        "Americans",
+        "Washington",
+        "United States of America",
+    ),
+    "United Kingdom": (
+        "UK",
+        "U.K.",
+        "Britain",
+        "Great Britain",
+        "British",
+        "Briton",
+        "Britons",
+        "London",
+        "Downing Street",
+        "Whitehall",
+    ),
     "South Korea": ("South Korean", "South Koreans", "Seoul", "Republic of Korea"),
     "North Korea": ("North Korean", "North Koreans", "Pyongyang"),
     "Russia": ("Russian", "Russians", "Moscow", "Kremlin"),
@@ -64,28 +83,53 @@ _COUNTRIES: dict[str, tuple[str, ...]] = {
     "Europe": ("European", "Europeans"),
 }
 _ORGS: dict[str, tuple[str, ...]] = {
-    "NATO": ("Nato", "North Atlantic Treaty Organization", "North Atlantic Treaty Organisation",
-             "Atlantic alliance"),
+    "NATO": (
+        "Nato",
+        "North Atlantic Treaty Organization",
+        "North Atlantic Treaty Organisation",
+        "Atlantic alliance",
+    ),
     "European Union": ("EU", "E.U.", "European Commission"),
     "United Nations": ("UN", "U.N.", "UN Security Council"),
-    "G7": ("Group of Seven",), "G20": ("Group of 20",),
+    "G7": ("Group of Seven",),
+    "G20": ("Group of 20",),
     "World Health Organization": ("WHO", "World Health Organisation"),
     "IMF": ("International Monetary Fund",),
     "World Bank": (),
     "Pentagon": ("US Department of Defense", "Department of Defense"),
     "Congress": ("US Congress", "Senate", "House of Representatives"),
     "Parliament": ("Commons", "House of Commons", "Bundestag"),
-    "Bloomberg": (), "Reuters": (), "BBC": (),
+    "Bloomberg": (),
+    "Reuters": (),
+    "BBC": (),
 }
 # office titles -> the person who holds them
 _OFFICES: dict[str, tuple[str, ...]] = {
     "Donald Trump": ("Trump", "US President", "President Trump", "American president", "Donald J. Trump"),
-    "Pete Hegseth": ("Hegseth", "US defence secretary", "US defense secretary", "Pentagon chief",
-                     "US secretary of defense", "Defense Secretary"),
-    "Keir Starmer": ("Starmer", "Sir Keir", "Keir", "British prime minister", "UK prime minister",
-                     "Prime Minister Keir Starmer"),
-    "Mark Rutte": ("Rutte", "Nato chief", "Nato secretary general", "NATO secretary-general",
-                   "Nato Secretary-General", "alliance chief"),
+    "Pete Hegseth": (
+        "Hegseth",
+        "US defence secretary",
+        "US defense secretary",
+        "Pentagon chief",
+        "US secretary of defense",
+        "Defense Secretary",
+    ),
+    "Keir Starmer": (
+        "Starmer",
+        "Sir Keir",
+        "Keir",
+        "British prime minister",
+        "UK prime minister",
+        "Prime Minister Keir Starmer",
+    ),
+    "Mark Rutte": (
+        "Rutte",
+        "Nato chief",
+        "Nato secretary general",
+        "NATO secretary-general",
+        "Nato Secretary-General",
+        "alliance chief",
+    ),
     "Jurgen Hardt": ("Hardt",),
     "Emmanuel Macron": ("Macron", "French president"),
     "Olaf Scholz": ("Scholz", "German chancellor"),
@@ -128,7 +172,9 @@ def pattern() -> re.Pattern[str]:
 
 
 # surface forms that are common words unless written in capitals ("US" the country, "us" the pronoun)
-_UPPER_ONLY = frozenset({"us", "usa", "uk", "eu", "un", "who", "u.s.", "u.k.", "u.n.", "e.u.", "imf", "bbc", "g7", "g20"})
+_UPPER_ONLY = frozenset(
+    {"us", "usa", "uk", "eu", "un", "who", "u.s.", "u.k.", "u.n.", "e.u.", "imf", "bbc", "g7", "g20"}
+)
 
 
 def accepts(surface: str) -> bool:

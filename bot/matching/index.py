@@ -15,13 +15,26 @@ from rapidfuzz import fuzz
 
 from bot.matching.changes import compare
 from bot.matching.facts import extract_facts, relative_polarity
-from bot.matching.matcher import Unit, Wording, best_wording, matched_words, score_wording, unit, wording
+from bot.matching.matcher import (
+    Unit,
+    Wording,
+    best_wording,
+    combine,
+    matched_words,
+    score_wording,
+    unit,
+    wording,
+)
 from bot.matching.text import clean, sentences
 from bot.matching.types import Candidate, ClaimSpec, Facts, Match, StoryDoc
 
 K1, B = 1.2, 0.75
+PRIOR_DOCS = 1000
+"""Virtual claims that mention nothing: IDF of a small pool stays near what a large one would give."""
 POOL = 48
 """Claims re-scored per story: BM25's best, whatever the story's length."""
+W_SIMILAR = 0.4
+"""Share of coverage (vs token_sort_ratio) in claim-to-claim similarity."""
 MAX_UNITS = 400
 """Sentences of one story looked at (title first); later ones of a very long story are ignored."""
 COMMON_DF = 0.08
@@ -35,7 +48,7 @@ def story_units(story: StoryDoc) -> list[Unit]:
         if part.strip():
             texts.extend(sentences(clean(part)))
     seen: set[str] = set()
-    out = []
+    out: list[Unit] = []
     for t in texts:
         if t and t not in seen and len(out) < MAX_UNITS:
             seen.add(t)
@@ -70,24 +83,25 @@ class ClaimIndex:
                 postings[t].append((i, n))
         n_docs = max(len(self._ids), 1)
         avg = (sum(lengths) / n_docs) or 1.0
+        self._norm = array("f", (K1 * (1 - B + B * n / avg) for n in lengths))
         self.idf: dict[str, float] = {}
         self._docs: dict[str, array[int]] = {}
         self._weights: dict[str, array[float]] = {}
         for t, plist in postings.items():
-            idf = math.log(1.0 + (n_docs - len(plist) + 0.5) / (len(plist) + 0.5))
+            idf = math.log(1.0 + (n_docs + PRIOR_DOCS - len(plist) + 0.5) / (len(plist) + 0.5))
             self.idf[t] = idf
             self._docs[t] = array("i", (i for i, _ in plist))
             self._weights[t] = array(
                 "f", (idf * n * (K1 + 1) / (n + K1 * (1 - B + B * lengths[i] / avg)) for i, n in plist)
             )
-        self.default_idf = math.log(1.0 + (n_docs + 0.5) / 0.5)
+        self.default_idf = math.log(1.0 + (n_docs + PRIOR_DOCS + 0.5) / 0.5)
         self._common = max(int(COMMON_DF * n_docs), 1) if n_docs > 2000 else n_docs + 1
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def _pool(self, query: Counter[str], size: int) -> list[int]:
-        """Claims with the best BM25 scores for the query terms (skipping very common terms if others exist)."""
+        """Claims with the best BM25 scores for the query (very common terms skipped if others exist)."""
         acc: dict[int, float] = defaultdict(float)
         known = [t for t in query if t in self._docs]
         rare = [t for t in known if len(self._docs[t]) <= self._common] or known
@@ -97,14 +111,22 @@ class ClaimIndex:
                 acc[i] += q * w
         return heapq.nlargest(size, acc, key=acc.__getitem__)
 
+    def _bm25(self, tf: Counter[str], i: int, u: Unit) -> float:
+        norm = self._norm[i]
+        return sum(self.idf[t] * n * (K1 + 1) / (n + norm) for t, n in tf.items() if t in u.termset)
+
     def _best(self, units: Sequence[Unit], size: int) -> list[tuple[float, int, Unit, Wording]]:
         """Each pooled claim with its best unit and wording, best first."""
         query: Counter[str] = Counter(t for u in units for t in u.termset)
         out = []
         for i in self._pool(query, size):
             best: tuple[float, Unit | None, Wording | None] = (0.0, None, None)
+            tf = Counter(t for w in self._wordings[i] for t in w.terms)
             for u in units:
                 s, w = best_wording(self._wordings[i], u, self.idf, self.default_idf)
+                if w is None:
+                    continue
+                s = combine(s, self._bm25(tf, i, u))
                 if s > best[0]:
                     best = (s, u, w)
             if best[1] is not None and best[2] is not None:
@@ -131,11 +153,21 @@ class ClaimIndex:
             if score < min_score:
                 break
             current = self.facts(self._ids[i])
-            facts = relative_polarity(current, self._texts[i], w.termset, extract_facts(u.text), u.text,
-                                      u.termset)
+            facts = relative_polarity(
+                current, self._texts[i], w.termset, extract_facts(u.text), u.text, u.termset
+            )
             changes = compare(current, facts)
-            out.append(Match(self._ids[i], round(score, 2), u.text, "changed" if changes else "recurs",
-                             changes, facts, matched_words(u.text, w.termset)))
+            out.append(
+                Match(
+                    self._ids[i],
+                    round(score, 2),
+                    u.text,
+                    "changed" if changes else "recurs",
+                    changes,
+                    facts,
+                    matched_words(u.text, w.termset),
+                )
+            )
         return out
 
     def candidates(self, story: StoryDoc, k: int) -> list[Candidate]:
@@ -144,7 +176,10 @@ class ClaimIndex:
         return [Candidate(self._ids[i], round(s, 2)) for s, i, _, _ in best[:k]]
 
     def similar(self, text: str, k: int) -> list[Candidate]:
-        """Claims most like ``text`` (duplicate detection); 100 means the same informative words."""
+        """Claims most like ``text`` (duplicate detection on /track); 100 means the same informative words.
+
+        Symmetric: the weaker of the two coverage scores, blended with token_sort_ratio over stems.
+        """
         u = unit(clean(text))
         if not u.terms:
             return []
@@ -154,10 +189,12 @@ class ClaimIndex:
             s = 0.0
             for w in self._wordings[i]:
                 ab = score_wording(w, u, self.idf, self.default_idf)
-                ba = score_wording(new, Unit(w.joined, w.terms, w.termset, w.pairs, w.joined), self.idf,
-                                   self.default_idf)
-                s = max(s, 0.4 * min(ab, ba) + 0.4 * max(ab, ba) * 0 + 0.6 * fuzz.token_sort_ratio(w.joined,
-                                                                                                 new.joined) / 1)
+                ba = score_wording(
+                    new, Unit(w.joined, w.terms, w.termset, w.pairs, w.joined), self.idf, self.default_idf
+                )
+                s = max(
+                    s, W_SIMILAR * min(ab, ba) + (1 - W_SIMILAR) * fuzz.token_sort_ratio(w.joined, new.joined)
+                )
             scored.append((s, i))
         scored.sort(key=lambda r: (-r[0], r[1]))
         return [Candidate(self._ids[i], round(s, 2)) for s, i in scored[:k]]

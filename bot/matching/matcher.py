@@ -1,13 +1,14 @@
 """Scoring one claim against one sentence: how much of the claim's informative content the sentence states.
 
-The score (0-100) blends three views of the claim's words in the sentence:
-IDF-weighted coverage of the claim's terms, the share of its word pairs that appear close together
-(order and phrasing), and rapidfuzz's token_set_ratio over stems (spelling slips, word forms).
-A claim with aliases is scored by its best-matching wording.
+The score (0-100) multiplies: the IDF-weighted share of the claim's terms the sentence states (coverage),
+how much informative evidence they share in absolute terms (a two-word claim fully covered is weaker
+evidence than an eight-word one), the share of the sentence that is about the claim (precision), and
+rapidfuzz's token_set_ratio over stems. A claim with aliases is scored by its best wording.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,9 +17,15 @@ from rapidfuzz import fuzz
 
 from bot.matching.text import terms
 
-W_COVERAGE, W_PAIRS, W_FUZZ, W_PRECISION = 0.62, 0.18, 0.12, 0.08
-SHORT_CLAIM_TERMS = 3
-"""Claims of fewer informative terms than this are capped below 100: one shared word is weak evidence."""
+COVERAGE_EXP = 0.5
+"""Coverage enters as a square root: a paraphrase that keeps most rare words is still close to the claim."""
+EVIDENCE_SCALE = 2.0
+"""Shared informative mass (in rare-word units) at which the evidence factor reaches 1 - 1/e."""
+RARE_IDF = 7.0
+"""IDF of a word found in about one claim in a thousand: the unit of evidence."""
+W_PRECISION, W_FUZZ = 0.2, 0.15
+W_BM25, BM25_SCALE = 0.5, 20.0
+"""Half the score is the claim's BM25 score for the sentence, saturated: 1 - exp(-bm25 / BM25_SCALE)."""
 WINDOW = 3
 """Two claim words count as a pair in the sentence when at most WINDOW - 1 words apart there."""
 
@@ -65,9 +72,10 @@ def unit(text: str) -> Unit:
 
 
 QUANTITY_WEIGHT = 0.3
-"""Number and quantity words weigh less in coverage: whether figures agree is the facts' job, not the match's."""
+"""Number and quantity words weigh less in coverage: whether figures agree is the facts' job."""
 _QUANTITY = frozenset(
-    "hundr thousand million billion trillion dozen multi pound dollar euro bn mn tn percent cent score sever".split()
+    "hundr thousand million billion trillion dozen multi pound dollar euro bn mn tn percent cent score sever"
+    .split()
 )
 
 
@@ -85,13 +93,17 @@ def score_wording(w: Wording, u: Unit, idf: Mapping[str, float], default_idf: fl
         return 0.0
     covered = sum(weight(t, idf, default_idf) for t in shared)
     coverage = covered / sum(weight(t, idf, default_idf) for t in w.termset)
-    pairs = len(w.pairs & u.pairs) / len(w.pairs) if w.pairs else coverage
     precision = covered / sum(weight(t, idf, default_idf) for t in u.termset)
-    fz = fuzz.token_set_ratio(w.joined, u.joined) / 100.0
-    raw = W_COVERAGE * coverage + W_PAIRS * pairs + W_FUZZ * fz + W_PRECISION * precision
-    if len(w.termset) < SHORT_CLAIM_TERMS:
-        raw *= 0.8 + 0.1 * (len(w.termset) - 1)
+    evidence = 1.0 - math.exp(-covered / RARE_IDF / EVIDENCE_SCALE)
+    fz = float(fuzz.token_set_ratio(w.joined, u.joined)) / 100.0
+    raw = math.pow(coverage, COVERAGE_EXP) * evidence * (1 - W_PRECISION + W_PRECISION * precision)
+    raw *= 1 - W_FUZZ + W_FUZZ * fz
     return 100.0 * raw
+
+
+def combine(wording_score: float, bm25: float) -> float:
+    """The final 0-100 score from the best wording's score and the claim's BM25 score for the unit."""
+    return (1 - W_BM25) * wording_score + W_BM25 * 100.0 * (1.0 - math.exp(-bm25 / BM25_SCALE))
 
 
 def best_wording(

@@ -7,19 +7,75 @@ import re
 from bot.matching.text import STOP_WORDS, term
 from bot.matching.types import Quantity
 
-_SMALL = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-          "sixteen seventeen eighteen nineteen").split()
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
-         "ninety": 90, "hundred": 100, "dozen": 12}
-WORD_NUMBERS: dict[str, float] = {w: float(i) for i, w in enumerate(_SMALL)} | {k: float(v) for k, v in _TENS.items()}
-MULTIPLIERS = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "mn": 1e6, "mln": 1e6, "billion": 1e9,
-               "bn": 1e9, "b": 1e9, "trillion": 1e12, "tn": 1e12, "tr": 1e12}
-VAGUE = {"dozens": 24.0, "scores": 40.0, "hundreds": 200.0, "thousands": 2e3, "tens of thousands": 2e4,
-         "hundreds of thousands": 2e5, "millions": 2e6, "billions": 2e9, "trillions": 2e12, "several": 3.0,
-         "a few": 3.0, "a handful of": 3.0, "many": 10.0, "a number of": 5.0}
-_CURRENCIES = {"£": "GBP", "$": "USD", "us$": "USD", "€": "EUR", "¥": "JPY", "usd": "USD", "gbp": "GBP",
-               "eur": "EUR", "pound": "GBP", "pounds": "GBP", "sterling": "GBP", "dollar": "USD",
-               "dollars": "USD", "euro": "EUR", "euros": "EUR", "yen": "JPY", "rupees": "INR", "yuan": "CNY"}
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen"
+).split()
+_TENS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "dozen": 12,
+}
+WORD_NUMBERS: dict[str, float] = {w: float(i) for i, w in enumerate(_SMALL)} | {
+    k: float(v) for k, v in _TENS.items()
+}
+MULTIPLIERS = {
+    "thousand": 1e3,
+    "k": 1e3,
+    "million": 1e6,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "billion": 1e9,
+    "bn": 1e9,
+    "b": 1e9,
+    "trillion": 1e12,
+    "tn": 1e12,
+    "tr": 1e12,
+}
+VAGUE = {
+    "dozens": 24.0,
+    "scores": 40.0,
+    "hundreds": 200.0,
+    "thousands": 2e3,
+    "tens of thousands": 2e4,
+    "hundreds of thousands": 2e5,
+    "millions": 2e6,
+    "billions": 2e9,
+    "trillions": 2e12,
+    "several": 3.0,
+    "a few": 3.0,
+    "a handful of": 3.0,
+    "many": 10.0,
+    "a number of": 5.0,
+}
+_CURRENCIES = {
+    "£": "GBP",
+    "$": "USD",
+    "us$": "USD",
+    "€": "EUR",
+    "¥": "JPY",
+    "usd": "USD",
+    "gbp": "GBP",
+    "eur": "EUR",
+    "pound": "GBP",
+    "pounds": "GBP",
+    "sterling": "GBP",
+    "dollar": "USD",
+    "dollars": "USD",
+    "euro": "EUR",
+    "euros": "EUR",
+    "yen": "JPY",
+    "rupees": "INR",
+    "yuan": "CNY",
+}
 
 _NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|" + "|".join(sorted(WORD_NUMBERS, key=len, reverse=True))
 _MULT = r"trillion|billion|million|thousand|mln|bn|mn|tn|tr|k|m|b"
@@ -34,8 +90,10 @@ _AMOUNT = re.compile(
 )
 _PERCENT = re.compile(rf"\b(?P<n>{_NUM})\s?(?:%|per\s?cent\b|percent\b|percentage points?\b)", re.IGNORECASE)
 _MONTHS = ("january february march april may june july august september october november december").split()
-_MON = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?" \
-       r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MON = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+    r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
 _DATE = re.compile(
     r"\b(?P<iso>(?:19|20)\d\d-\d\d-\d\d)\b"
     rf"|\b(?P<m1>{_MON})\s+(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<y1>(?:19|20)\d\d)\b)?"

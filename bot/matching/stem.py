@@ -10,10 +10,25 @@ _ISE_KEEP = frozenset(
     "devise revise surprise enterprise expertise franchise premise compromise merchandise treatise "
     "chastise despise disguise demise cruise bruise paradise excise incise".split()
 )
-_SPELLING = {"defence": "defense", "offence": "offense", "licence": "license", "centre": "center",
-             "theatre": "theater", "metre": "meter", "programme": "program", "travelled": "traveled",
-             "labour": "labor", "colour": "color", "favour": "favor", "honour": "honor", "behaviour": "behavior",
-             "neighbour": "neighbor", "harbour": "harbor", "rumour": "rumor", "armour": "armor"}
+_SPELLING = {
+    "defence": "defense",
+    "offence": "offense",
+    "licence": "license",
+    "centre": "center",
+    "theatre": "theater",
+    "metre": "meter",
+    "programme": "program",
+    "travelled": "traveled",
+    "labour": "labor",
+    "colour": "color",
+    "favour": "favor",
+    "honour": "honor",
+    "behaviour": "behavior",
+    "neighbour": "neighbor",
+    "harbour": "harbor",
+    "rumour": "rumor",
+    "armour": "armor",
+}
 
 
 def _cons(w: str, i: int) -> bool:
@@ -55,15 +70,59 @@ def _cvc(w: str) -> bool:
     return w[-1] not in "wxy"
 
 
-_STEP2 = (("ational", "ate"), ("tional", "tion"), ("enci", "ence"), ("anci", "ance"), ("izer", "ize"),
-          ("bli", "ble"), ("alli", "al"), ("entli", "ent"), ("eli", "e"), ("ousli", "ous"),
-          ("ization", "ize"), ("ation", "ate"), ("ator", "ate"), ("alism", "al"), ("iveness", "ive"),
-          ("fulness", "ful"), ("ousness", "ous"), ("aliti", "al"), ("iviti", "ive"), ("biliti", "ble"),
-          ("logi", "log"))
-_STEP3 = (("icate", "ic"), ("ative", ""), ("alize", "al"), ("iciti", "ic"), ("ical", "ic"), ("ful", ""),
-          ("ness", ""))
-_STEP4 = ("al", "ance", "ence", "er", "ic", "able", "ible", "ant", "ement", "ment", "ent", "ion", "ou",
-          "ism", "ate", "iti", "ous", "ive", "ize")
+_STEP2 = (
+    ("ational", "ate"),
+    ("tional", "tion"),
+    ("enci", "ence"),
+    ("anci", "ance"),
+    ("izer", "ize"),
+    ("bli", "ble"),
+    ("alli", "al"),
+    ("entli", "ent"),
+    ("eli", "e"),
+    ("ousli", "ous"),
+    ("ization", "ize"),
+    ("ation", "ate"),
+    ("ator", "ate"),
+    ("alism", "al"),
+    ("iveness", "ive"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("aliti", "al"),
+    ("iviti", "ive"),
+    ("biliti", "ble"),
+    ("logi", "log"),
+)
+_STEP3 = (
+    ("icate", "ic"),
+    ("ative", ""),
+    ("alize", "al"),
+    ("iciti", "ic"),
+    ("ical", "ic"),
+    ("ful", ""),
+    ("ness", ""),
+)
+_STEP4 = (
+    "al",
+    "ance",
+    "ence",
+    "er",
+    "ic",
+    "able",
+    "ible",
+    "ant",
+    "ement",
+    "ment",
+    "ent",
+    "ion",
+    "ou",
+    "ism",
+    "ate",
+    "iti",
+    "ous",
+    "ive",
+    "ize",
+)
 
 
 def _replace(w: str, rules: tuple[tuple[str, str], ...], min_m: int) -> str:

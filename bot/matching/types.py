@@ -11,7 +11,7 @@ Kind = Literal["recurs", "changed"]
 
 @dataclass(frozen=True, slots=True)
 class Quantity:
-    """A number as written (``raw``) and as understood (``value``, ``unit``; ``exact`` is False for 'hundreds')."""
+    """A number as written (``raw``) and as understood (``value``, ``unit``; ``exact`` False: 'hundreds')."""
 
     raw: str
     value: float | None
@@ -67,7 +67,7 @@ class Facts:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """One difference between a claim's current facts and a sighting's, e.g. ``count: hundreds of tanks → 180 tanks``."""
+    """A difference between a claim's current facts and a sighting's (``count: hundreds → 180 tanks``)."""
 
     field: str
     old: str

@@ -99,7 +99,7 @@ class FeedClient:
         if urlsplit(url).scheme.lower() == "file":
             if not trusted:
                 return _error(url, "file:// URLs are only allowed for feeds added from the CLI or config")
-            return await self._fetch_file(url, last_modified)
+            return await self._fetch_file(url, etag, last_modified)
         try:
             async with asyncio.timeout(self._settings.timeout):
                 return await self._fetch_http(url, etag, last_modified)
@@ -190,20 +190,28 @@ class FeedClient:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    async def _fetch_file(self, url: str, last_modified: str | None) -> FetchResult:
+    async def _fetch_file(self, url: str, etag: str | None, last_modified: str | None) -> FetchResult:
         path = Path(urlsplit(url).path)
         try:
-            stamp = http_date(path.stat().st_mtime)
-            if last_modified and last_modified == stamp:
-                return FetchResult("not_modified", final_url=url, last_modified=stamp)
+            info = path.stat()
+            stamp, tag = http_date(info.st_mtime), file_etag(info.st_mtime_ns, info.st_size)
+            # The ETag sees rewrites within one second; Last-Modified alone only serves rows stored before it.
+            unchanged = etag == tag if etag else bool(last_modified) and last_modified == stamp
+            if unchanged:
+                return FetchResult("not_modified", final_url=url, etag=tag, last_modified=stamp)
             body = await asyncio.to_thread(_read_file, path, self._settings.max_bytes)
         except OSError as exc:
             return _error(url, f"cannot read {path}: {exc.strerror or exc}")
         except ValueError as exc:
             return _error(url, str(exc))
         if not body.strip():
-            return FetchResult("not_modified", final_url=url, last_modified=stamp)
-        return FetchResult("ok", final_url=url, body=body, last_modified=stamp)
+            return FetchResult("not_modified", final_url=url, etag=tag, last_modified=stamp)
+        return FetchResult("ok", final_url=url, body=body, etag=tag, last_modified=stamp)
+
+
+def file_etag(mtime_ns: int, size: int) -> str:
+    """A strong validator for a local file: nanosecond mtime and size, as nginx does with seconds."""
+    return f'"{mtime_ns:x}-{size:x}"'
 
 
 def _read_file(path: Path, cap: int) -> bytes:

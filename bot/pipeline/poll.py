@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.faults import fault_point
 from bot.matching.types import StoryDoc
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient, FetchResult
@@ -131,6 +132,7 @@ class Poller:
                     feed.title = parsed.title[:512]
                 if parsed.bozo:
                     feed.last_error = f"accepted with problems: {parsed.bozo}"[:2000]
+        fault_point("poll.stored")
         return outcome
 
     async def _succeeded(self, job: FeedJob, result: FetchResult, ttl: float | None) -> None:

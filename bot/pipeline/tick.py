@@ -36,7 +36,7 @@ async def run_tick(poller: Poller, *, owner: str, limit: int = 1000) -> TickSumm
     settings = poller.settings.feeds
     async with poller.sessionmaker.begin() as session:
         feeds = await lease_due_feeds(
-            session, now=started_at, owner=owner, lease=settings.timeout * 3 + 60, limit=limit
+            session, now=started_at, owner=owner, lease=max(settings.lease, settings.timeout), limit=limit
         )
         jobs = [FeedJob.of(feed) for feed in feeds]
     gate = asyncio.Semaphore(settings.concurrency)

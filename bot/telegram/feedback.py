@@ -1,0 +1,67 @@
+"""An alert's buttons: ✅ and ❌ are stored on the sighting and move this subscription's threshold offset.
+
+Each ❌ raises the offset by ``telegram.feedback_step`` (never above ``telegram.feedback_cap``); each ✅
+moves it one step back toward zero (never below). Pressing the same answer again changes nothing. 🔕 mutes the claim
+here for ``telegram.mute_button_hours``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram import Bot, Router
+from aiogram.types import CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.settings import Settings
+from bot.telegram.access import require_chat_admin, topic_of
+from bot.telegram.callbacks import Feedback
+from bot.telegram.errors import UserError
+from bot.telegram.keyboards import feedback_keyboard
+from storage import chats
+from storage.models import Subscription
+from storage.sightings import get_sighting
+
+router = Router(name=__name__)
+ANSWERS = {"ok": "relevant", "no": "wrong"}
+
+
+def moved_offset(offset: float, answer: str, previous: str | None, step: float, cap: float) -> float:
+    """The subscription's new threshold offset after ``answer`` (``relevant``/``wrong``) replaced ``previous``."""
+    if previous == answer:
+        return offset
+    offset = offset + step if answer == "wrong" else offset - step
+    return round(min(max(offset, 0.0), cap), 2)
+
+
+@router.callback_query(Feedback.filter())
+async def on_feedback(
+    query: CallbackQuery, callback_data: Feedback, session: AsyncSession, bot: Bot, settings: Settings
+) -> None:
+    if not isinstance(query.message, Message):
+        raise UserError("That alert is too old to answer.")
+    await require_chat_admin(bot, query.message.chat, query.from_user)
+    sub = await chats.get_subscription(
+        session, query.message.chat.id, callback_data.claim, topic_id=topic_of(query.message)
+    )
+    sighting = await get_sighting(session, callback_data.sighting)
+    if sub is None or sighting is None or sighting.claim_id != callback_data.claim:
+        raise UserError(f"This chat no longer tracks claim #{callback_data.claim}.")
+    if callback_data.action == "mute":
+        await query.answer(_mute(sub, settings))
+        return
+    answer = ANSWERS[callback_data.action]
+    tg = settings.telegram
+    sub.threshold_offset = moved_offset(sub.threshold_offset, answer, sighting.feedback, tg.feedback_step, tg.feedback_cap)
+    sighting.feedback = answer
+    bar = settings.matching.alert_threshold + sub.threshold_offset
+    await query.answer(f"Thanks. Claim #{sub.claim_id} now alerts here from score {bar:.0f}.")
+    await query.message.edit_reply_markup(
+        reply_markup=feedback_keyboard(callback_data.claim, callback_data.sighting, answer)
+    )
+
+
+def _mute(sub: Subscription, settings: Settings) -> str:
+    hours = settings.telegram.mute_button_hours
+    sub.muted_until = datetime.now(UTC) + timedelta(hours=hours)
+    return f"🔕 #{sub.claim_id} muted for {hours:g}h here. /unmute {sub.claim_id} to undo."

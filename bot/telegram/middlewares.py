@@ -1,0 +1,69 @@
+"""Outer middlewares on ``update`` (so every update type gets them): per-user flood control, then one transaction."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class DbSession(BaseMiddleware):
+    """``session`` for the handlers: one transaction per update, committed when the handler returns."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        self.sessionmaker = sessionmaker
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        async with self.sessionmaker.begin() as session:
+            data["session"] = session
+            return await handler(event, data)
+
+
+class FloodControl(BaseMiddleware):
+    """At most ``limit`` updates per user per ``period`` seconds; the rest are ignored after one warning."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.period, self.clock = limit, period, clock
+        self._seen: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        if user is None or self.allow(user.id):
+            return await handler(event, data)
+        if user.id not in self._warned and isinstance(event, Update):
+            self._warned.add(user.id)
+            await _warn(event)
+        logger.info("flood control: ignoring an update from user %d", user.id)
+        return None
+
+    def allow(self, user_id: int) -> bool:
+        now = self.clock()
+        seen = self._seen.setdefault(user_id, deque())
+        while seen and seen[0] <= now - self.period:
+            seen.popleft()
+        if len(seen) >= self.limit:
+            return False
+        seen.append(now)
+        self._warned.discard(user_id)
+        if len(self._seen) > 10_000:
+            self._seen = {u: s for u, s in self._seen.items() if s and s[-1] > now - self.period}
+        return True
+
+
+async def _warn(update: Update) -> None:
+    text = "You are sending commands too fast; I will answer again in a minute."
+    if update.message is not None:
+        await update.message.answer(text)
+    elif update.callback_query is not None:
+        await update.callback_query.answer(text)

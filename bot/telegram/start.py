@@ -1,0 +1,63 @@
+"""/start, /help and /stop, and the command list registered with Telegram."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import BotCommand, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.telegram.access import place_of, require_chat_admin
+from storage import chats
+
+router = Router(name=__name__)
+
+HELP: list[tuple[str, str, str]] = [
+    ("start", "what this bot does", "/start"),
+    ("help", "every command with an example", "/help"),
+    ("track", "track a claim (3–500 characters)", "/track Russia moved hundreds of tanks to the border"),
+    ("claims", "the claims this chat tracks", "/claims"),
+    ("claim", "one claim's history and sightings", "/claim 12"),
+    ("untrack", "stop tracking a claim", "/untrack 12"),
+    ("mute", "pause a claim's alerts (for a while)", "/mute 12 3d"),
+    ("unmute", "resume a claim's alerts", "/unmute 12"),
+    ("settings", "every sighting, changes only or a daily digest; cooldown, quiet hours, time zone",
+     "/settings"),
+    ("feeds", "the feeds and their health", "/feeds"),
+    ("stop", "unsubscribe and delete this chat's data", "/stop"),
+]
+ADMIN_HELP: list[tuple[str, str, str]] = [
+    ("addfeed", "add a feed", "/addfeed https://example.com/rss"),
+    ("removefeed", "remove a feed", "/removefeed 3"),
+    ("import", "add the feeds of an OPML file (send it with this caption)", "/import"),
+    ("export", "the feeds as an OPML file", "/export"),
+    ("stats", "feeds, outbox and last tick", "/stats"),
+]
+COMMANDS = [BotCommand(command=name, description=about) for name, about, _ in HELP]
+
+WELCOME = (
+    "I watch news feeds for the claims you track and tell you when one recurs or changes.\n"
+    "Each alert says why it fired; answer ✅ or ❌ and I learn what you care about.\n"
+    "Begin with <code>/track &lt;claim&gt;</code> — /help lists everything."
+)
+
+
+@router.message(CommandStart())
+async def start(message: Message, session: AsyncSession) -> None:
+    await place_of(session, message)
+    await message.answer(WELCOME)
+
+
+@router.message(Command("help"))
+async def help_(message: Message) -> None:
+    lines = ["<b>Commands</b>"]
+    lines += [f"/{name} — {about}\n    <code>{example}</code>" for name, about, example in HELP]
+    lines.append("\nAdmins: " + ", ".join(f"/{name}" for name, _, _ in ADMIN_HELP))
+    await message.answer("\n".join(lines))
+
+
+@router.message(Command("stop"))
+async def stop(message: Message, session: AsyncSession, bot: Bot) -> None:
+    await require_chat_admin(bot, message.chat, message.from_user)
+    await chats.delete_chat(session, message.chat.id)
+    await message.answer("Stopped: this chat's subscriptions and settings are deleted. /start to come back.")
