@@ -89,7 +89,7 @@ def _executor(workers: int) -> Iterator[Executor | None]:
         yield None
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(parse_feed, [b"<rss/>"] * workers, ["https://warm.test/"] * workers))
+        list(pool.map(_warm, [b"<rss/>"] * workers))
         yield pool
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import time
-import tracemalloc
 from collections import Counter
 
 from rapidfuzz import fuzz, process
@@ -50,15 +50,16 @@ def stories(claims: list[ClaimSpec], n: int, rng: random.Random) -> list[StoryDo
     return out
 
 
-def run(size: int, base: list[ClaimSpec], n_stories: int, brute_n: int, rng: random.Random) -> list[list[str]]:
+def run(
+    size: int, base: list[ClaimSpec], n_stories: int, brute_n: int, rng: random.Random
+) -> list[list[str]]:
     pool = grow(base, size, rng)
     docs = stories(base, n_stories, rng)
-    tracemalloc.start()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     index = build_index(pool)
     build = time.perf_counter() - start
-    memory = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
+    memory = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024  # peak RSS growth, MiB
     rows = []
     lat: list[float] = []
     for doc in track(docs, description=f"{size:>7} claims: claimbot"):
@@ -86,8 +87,17 @@ def run(size: int, base: list[ClaimSpec], n_stories: int, brute_n: int, rng: ran
     for name, ls in rows:
         ls = sorted(ls)
         p50, p99 = ls[len(ls) // 2], ls[min(int(0.99 * len(ls)), len(ls) - 1)]
-        table.append([f"{size:,}", name, f"{p50 * 1e3:.2f}", f"{p99 * 1e3:.2f}", f"{len(ls) / sum(ls):.0f}",
-                      f"{brute / p50:.0f}×", f"{build:.1f} s / {memory:.0f} MiB" if name == "claimbot index" else ""])
+        table.append(
+            [
+                f"{size:,}",
+                name,
+                f"{p50 * 1e3:.2f}",
+                f"{p99 * 1e3:.2f}",
+                f"{len(ls) / sum(ls):.0f}",
+                f"{brute / p50:.0f}×",
+                f"{build:.1f} s / {memory:.0f} MiB" if name == "claimbot index" else "",
+            ]
+        )
     return table
 
 
@@ -101,7 +111,15 @@ def main() -> None:
     rng = random.Random(0)
     base = load_claims(__import__("pathlib").Path(args.dataset))
     table = Table(title="claimbot match benchmark (one core, per story: title + 3-5 sentences)")
-    for col in ("claims", "method", "p50 ms", "p99 ms", "stories/s", "vs brute (p50)", "index build / memory"):
+    for col in (
+        "claims",
+        "method",
+        "p50 ms",
+        "p99 ms",
+        "stories/s",
+        "vs brute (p50)",
+        "index build / memory",
+    ):
         table.add_column(col)
     for size in (int(s) for s in args.sizes.split(",")):
         for row in run(size, base, args.stories, args.brute_stories, rng):

@@ -57,6 +57,11 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'claimbot.db'}"
         return
+    async for url in _fresh_pg_database():
+        yield url
+
+
+async def _fresh_pg_database() -> AsyncIterator[str]:
     problem = await _pg_problem()
     if problem is not None:
         message = f"PostgreSQL at {make_url(PG_URL).render_as_string()} is not reachable ({problem})"
@@ -69,6 +74,13 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     finally:
         await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database for tests that only make sense there (several processes)."""
+    async for url in _fresh_pg_database():
+        yield url
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from bot.alerts.render import shorten
 from bot.alerts.send import Sender
 from bot.app import Database, poll_once
 from bot.feedbook import add_feed
@@ -21,7 +22,7 @@ from bot.telegram.errors import UNKNOWN
 from bot.telegram.polling import run_polling
 from bot.telegram.transport import TelegramTransport
 from storage.models import Chat, Claim, Feed, Sighting, Subscription
-from tests.botapi import TOKEN, BotAPI
+from tests.botapi import TOKEN, BotAPI, Limits
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer
 
@@ -62,7 +63,7 @@ class Env:
 @pytest.fixture
 async def env(db: Db, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
     extra = getattr(request, "param", {})
-    async with BotAPI() as api:
+    async with BotAPI(limits=Limits(chat_burst=100)) as api:  # replies to commands come in bursts
         telegram = {"token": TOKEN, "api_base": api.base, "admins": [ADMIN], "polling_timeout": 1, **extra}
         settings = make_settings(db.url, telegram=telegram, delivery={"per_chat_interval": 0.05})
         task = asyncio.create_task(run_polling(settings, db.sessionmaker))
@@ -125,7 +126,7 @@ async def test_track_then_a_matching_story_alerts_with_buttons_and_feedback_lear
 async def test_similar_claims_are_offered_instead_of_duplicates(env: Env) -> None:
     assert "Tracking <b>#1</b>" in await env.ask(USER, f"/track {CLAIM}")
     offer = await env.api.reply_to(502, f"/track {CLAIM.lower()}!")
-    assert [t for t, _ in offer.buttons()] == [f"Track #1: {CLAIM[:38]}…", "Create a new claim"]
+    assert [t for t, _ in offer.buttons()] == [f"Track #1: {shorten(CLAIM, 40)}", "Create a new claim"]
     await env.press(502, "Track #1")
     await env.api.wait_for(lambda: env.api.calls_to("editMessageText"))
     assert (await env.one(select(Subscription.claim_id).where(Subscription.chat_id == 502))) == [1]

@@ -86,13 +86,20 @@ def match_command(
             err.print(f"{stories}:{n}: skipped story: title, summary and content must be strings")
             continue
         matches = [
-            {"claim": m.claim_id, "score": m.score, "kind": m.kind, "sentence": m.sentence,
-             "changes": [str(c) for c in m.changes]}
+            {
+                "claim": m.claim_id,
+                "score": m.score,
+                "kind": m.kind,
+                "sentence": m.sentence,
+                "changes": [str(c) for c in m.changes],
+            }
             for m in index.match(story, threshold)
         ]
         candidates = [{"claim": c.claim_id, "score": c.score} for c in index.candidates(story, top_k)]
-        sys.stdout.write(json.dumps({"story": story.id, "matches": matches, "candidates": candidates},
-                                    ensure_ascii=False) + "\n")
+        sys.stdout.write(
+            json.dumps({"story": story.id, "matches": matches, "candidates": candidates}, ensure_ascii=False)
+            + "\n"
+        )
 
 
 def eval_command(
@@ -114,7 +121,9 @@ def eval_command(
             for name, measure in MEASURES.items():
                 values[name].append(measure(ranked, q.relevant))
     elapsed = time.perf_counter() - start
-    table = Table(title=f"{split}: {len(queries)} queries, {len(index)} claims (index built in {built:.1f} s)")
+    table = Table(
+        title=f"{split}: {len(queries)} queries, {len(index)} claims (index built in {built:.1f} s)"
+    )
     for col in ("measure", "mean", "95% interval"):
         table.add_column(col)
     for name, vs in values.items():

@@ -65,6 +65,7 @@ class ClaimIndex:
         self._texts: list[str] = []
         self._wordings: list[tuple[Wording, ...]] = []
         self._facts: list[Facts | None] = []
+        self._last: tuple[tuple[StoryDoc, int], list[tuple[float, int, Unit, Wording]]] | None = None
         postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
         lengths: list[int] = []
         for claim in claims:
@@ -115,6 +116,13 @@ class ClaimIndex:
         norm = self._norm[i]
         return sum(self.idf[t] * n * (K1 + 1) / (n + norm) for t, n in tf.items() if t in u.termset)
 
+    def _scored(self, story: StoryDoc, size: int) -> list[tuple[float, int, Unit, Wording]]:
+        """``_best`` for a story, remembered for the last story (match then candidates costs one pass)."""
+        key = (story, size)
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._best(story_units(story), size))
+        return self._last[1]
+
     def _best(self, units: Sequence[Unit], size: int) -> list[tuple[float, int, Unit, Wording]]:
         """Each pooled claim with its best unit and wording, best first."""
         query: Counter[str] = Counter(t for u in units for t in u.termset)
@@ -149,7 +157,7 @@ class ClaimIndex:
     def match(self, story: StoryDoc, min_score: float) -> list[Match]:
         """Claims the story states at ``min_score`` or above, one Match per claim (its best sentence)."""
         out = []
-        for score, i, u, w in self._best(story_units(story), POOL):
+        for score, i, u, w in self._scored(story, POOL):
             if score < min_score:
                 break
             current = self.facts(self._ids[i])
@@ -172,7 +180,7 @@ class ClaimIndex:
 
     def candidates(self, story: StoryDoc, k: int) -> list[Candidate]:
         """The ``k`` best-scoring claims for the story, whatever their score."""
-        best = self._best(story_units(story), max(POOL, k))
+        best = self._scored(story, max(POOL, k))
         return [Candidate(self._ids[i], round(s, 2)) for s, i, _, _ in best[:k]]
 
     def similar(self, text: str, k: int) -> list[Candidate]:

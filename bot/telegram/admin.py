@@ -25,10 +25,8 @@ from storage import feeds, outbox
 from storage.models import Chat, Claim
 from storage.ticks import last_tick
 
-router = Router(name=__name__)
 
 
-@router.message(Command("addfeed"))
 async def addfeed(message: Message, command: CommandObject, session: AsyncSession, settings: Settings) -> None:
     if not settings.telegram.users_can_add_feeds:
         require_bot_admin(settings, message.from_user)
@@ -44,7 +42,6 @@ async def addfeed(message: Message, command: CommandObject, session: AsyncSessio
     await message.answer(f"Added feed #{feed.id} {esc(redact(feed.url))}; its first poll is a baseline.")
 
 
-@router.message(Command("removefeed"))
 async def removefeed(message: Message, command: CommandObject, session: AsyncSession, settings: Settings) -> None:
     require_bot_admin(settings, message.from_user)
     ref = (command.args or "").strip().lstrip("#")
@@ -53,7 +50,6 @@ async def removefeed(message: Message, command: CommandObject, session: AsyncSes
     await message.answer(f"Removed feed #{ref}.")
 
 
-@router.message(Command("import"))
 async def import_(message: Message, session: AsyncSession, settings: Settings, bot: Bot) -> None:
     require_bot_admin(settings, message.from_user)
     document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
@@ -70,14 +66,12 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
     await message.answer("\n".join(lines))
 
 
-@router.message(Command("export"))
 async def export(message: Message, session: AsyncSession, settings: Settings) -> None:
     require_bot_admin(settings, message.from_user)
     data = export_opml(await feeds.list_feeds(session))
     await message.answer_document(BufferedInputFile(data, filename="claimbot-feeds.opml"), caption="The feeds, as OPML.")
 
 
-@router.message(Command("stats"))
 async def stats(message: Message, session: AsyncSession, settings: Settings) -> None:
     require_bot_admin(settings, message.from_user)
     now = datetime.now(UTC)
@@ -98,3 +92,14 @@ async def stats(message: Message, session: AsyncSession, settings: Settings) -> 
         f"Chats: {chats_n or 0} active · claims: {claims_n or 0}",
     ]
     await message.answer("\n".join(lines))
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.message.register(addfeed, Command("addfeed"))
+    router.message.register(removefeed, Command("removefeed"))
+    router.message.register(import_, Command("import"))
+    router.message.register(export, Command("export"))
+    router.message.register(stats, Command("stats"))
+    return router

@@ -21,17 +21,14 @@ from storage.claims import get_claim, states_of
 from storage.models import Claim, Sighting, Subscription
 from storage.sightings import sightings_of
 
-router = Router(name=__name__)
 NOT_YOURS = "This chat does not track claim #{ref}. /claims lists the ones it does."
 
 
-@router.message(Command("claims"))
 async def list_claims(message: Message, session: AsyncSession, settings: Settings) -> None:
     text, markup = await _page(session, message.chat.id, topic_of(message), 0, settings.telegram.claims_page_size)
     await message.answer(text, reply_markup=markup)
 
 
-@router.callback_query(ClaimsPage.filter())
 async def turn_page(query: CallbackQuery, callback_data: ClaimsPage, session: AsyncSession, settings: Settings) -> None:
     await query.answer()
     if not isinstance(query.message, Message):
@@ -77,7 +74,6 @@ async def _page(
     return "\n".join(lines), pages_keyboard(page, pages)
 
 
-@router.message(Command("claim"))
 async def show_claim(message: Message, command: CommandObject, session: AsyncSession, settings: Settings) -> None:
     ref = claim_ref(command.args)
     if ref is None:
@@ -116,3 +112,12 @@ def _host(link: str | None) -> str:
     if not link or "://" not in link:
         return "?"
     return link.split("://", 1)[1].split("/", 1)[0]
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.message.register(list_claims, Command("claims"))
+    router.callback_query.register(turn_page, ClaimsPage.filter())
+    router.message.register(show_claim, Command("claim"))
+    return router

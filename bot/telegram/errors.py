@@ -16,7 +16,6 @@ from aiogram.types import ErrorEvent, Message
 from bot.claimbook import ClaimError
 
 logger = logging.getLogger(__name__)
-router = Router(name=__name__)
 
 UNKNOWN = "I don't know that command. /help lists what I can do."
 
@@ -25,12 +24,10 @@ class UserError(Exception):
     """Something the user asked cannot be done; the message is the reply (plain text, escaped on sending)."""
 
 
-@router.error(ExceptionTypeFilter(UserError, ClaimError))
 async def user_mistake(event: ErrorEvent) -> None:
     await _tell(event, str(event.exception))
 
 
-@router.error()
 async def unexpected(event: ErrorEvent) -> None:
     logger.error("update %d failed", event.update.update_id, exc_info=event.exception)
     await _tell(event, "Something went wrong on my side; please try again in a moment.")
@@ -40,13 +37,21 @@ async def _tell(event: ErrorEvent, text: str) -> None:
     update = event.update
     try:
         if update.message is not None:
-            await update.message.answer(html.escape(text))
+            await update.message.answer(html.escape(text, quote=False))
         elif update.callback_query is not None:
             await update.callback_query.answer(text[:200], show_alert=True)
     except Exception:  # the apology itself failed (blocked, network): nothing more to do
         logger.warning("could not tell the user about a failed update", exc_info=True)
 
 
-@router.message(F.chat.type == "private", F.text.startswith("/"))
 async def unknown_command(message: Message) -> None:
     await message.answer(UNKNOWN)
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.errors.register(user_mistake, ExceptionTypeFilter(UserError, ClaimError))
+    router.errors.register(unexpected)
+    router.message.register(unknown_command, F.chat.type == "private", F.text.startswith("/"))
+    return router

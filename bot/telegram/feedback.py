@@ -22,7 +22,6 @@ from storage import chats
 from storage.models import Subscription
 from storage.sightings import get_sighting
 
-router = Router(name=__name__)
 ANSWERS = {"ok": "relevant", "no": "wrong"}
 
 
@@ -34,7 +33,6 @@ def moved_offset(offset: float, answer: str, previous: str | None, step: float, 
     return round(min(max(offset, 0.0), cap), 2)
 
 
-@router.callback_query(Feedback.filter())
 async def on_feedback(
     query: CallbackQuery, callback_data: Feedback, session: AsyncSession, bot: Bot, settings: Settings
 ) -> None:
@@ -65,3 +63,10 @@ def _mute(sub: Subscription, settings: Settings) -> str:
     hours = settings.telegram.mute_button_hours
     sub.muted_until = datetime.now(UTC) + timedelta(hours=hours)
     return f"🔕 #{sub.claim_id} muted for {hours:g}h here. /unmute {sub.claim_id} to undo."
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.callback_query.register(on_feedback, Feedback.filter())
+    return router

@@ -14,7 +14,6 @@ from bot.telegram.format import ago, esc
 from storage import feeds
 from storage.models import Feed
 
-router = Router(name=__name__)
 SHOWN = 40
 
 
@@ -26,7 +25,6 @@ def health(feed: Feed) -> str:
     return "✅ ok" if feed.last_ok_at else "⏳ not polled yet"
 
 
-@router.message(Command("feeds"))
 async def list_feeds(message: Message, session: AsyncSession) -> None:
     all_feeds = await feeds.list_feeds(session)
     if not all_feeds:
@@ -42,3 +40,10 @@ async def list_feeds(message: Message, session: AsyncSession) -> None:
     if len(all_feeds) > SHOWN:
         lines.append(f"… and {len(all_feeds) - SHOWN} more")
     await message.answer("\n".join(lines))
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.message.register(list_feeds, Command("feeds"))
+    return router

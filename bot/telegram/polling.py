@@ -33,8 +33,9 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncS
     dp.update.outer_middleware(FloodControl(settings.telegram.flood_limit, settings.telegram.flood_period))
     dp.update.outer_middleware(DbSession(sessionmaker))
     dp.include_routers(
-        start.router, track.router, claims.router, subscriptions.router, settings_menu.router,
-        feedback.router, feeds.router, admin.router, errors.router,  # errors last: its fallback catches the rest
+        start.make_router(), track.make_router(), claims.make_router(), subscriptions.make_router(),
+        settings_menu.make_router(), feedback.make_router(), feeds.make_router(), admin.make_router(),
+        errors.make_router(),  # last: its fallback answers unknown commands
     )
     return dp
 

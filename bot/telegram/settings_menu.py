@@ -22,7 +22,6 @@ from bot.telegram.errors import UserError
 from bot.telegram.format import esc
 from storage.models import Chat, Subscription
 
-router = Router(name=__name__)
 NOTIFY = {"all": "Every sighting", "changes": "Changes only", "digest": "Daily digest"}
 COOLDOWNS = {"0": "off", "3600": "1h", "21600": "6h", "86400": "24h"}
 QUIET = {"off": "off", "22-7": "22–07", "23-8": "23–08", "0-6": "00–06"}
@@ -35,7 +34,6 @@ def policy(chat: Chat, settings: Settings) -> dict[str, Any]:
             **{k: v for k, v in chat.settings.items() if k in ("notify", "digest_hour", "cooldown", "quiet")}}
 
 
-@router.message(Command("settings"))
 async def show(message: Message, command: CommandObject, session: AsyncSession, bot: Bot, settings: Settings) -> None:
     place = await place_of(session, message)
     args = (command.args or "").split()
@@ -47,7 +45,6 @@ async def show(message: Message, command: CommandObject, session: AsyncSession, 
     await message.answer(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings))
 
 
-@router.callback_query(Policy.filter())
 async def change(query: CallbackQuery, callback_data: Policy, session: AsyncSession, bot: Bot, settings: Settings) -> None:
     if not isinstance(query.message, Message):
         raise UserError("That menu is too old; send /settings again.")
@@ -106,3 +103,11 @@ def _keyboard(chat: Chat, settings: Settings) -> InlineKeyboardMarkup:
         row("tz", {z: z.split("/")[-1].replace("_", " ") for z in ZONES[:3]}, chat.timezone),
         row("tz", {z: z.split("/")[-1].replace("_", " ") for z in ZONES[3:]}, chat.timezone),
     ])
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.message.register(show, Command("settings"))
+    router.callback_query.register(change, Policy.filter())
+    return router

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.telegram.access import place_of, require_chat_admin
 from storage import chats
 
-router = Router(name=__name__)
 
 HELP: list[tuple[str, str, str]] = [
     ("start", "what this bot does", "/start"),
@@ -42,13 +41,11 @@ WELCOME = (
 )
 
 
-@router.message(CommandStart())
 async def start(message: Message, session: AsyncSession) -> None:
     await place_of(session, message)
     await message.answer(WELCOME)
 
 
-@router.message(Command("help"))
 async def help_(message: Message) -> None:
     lines = ["<b>Commands</b>"]
     lines += [f"/{name} — {about}\n    <code>{example}</code>" for name, about, example in HELP]
@@ -56,8 +53,16 @@ async def help_(message: Message) -> None:
     await message.answer("\n".join(lines))
 
 
-@router.message(Command("stop"))
 async def stop(message: Message, session: AsyncSession, bot: Bot) -> None:
     await require_chat_admin(bot, message.chat, message.from_user)
     await chats.delete_chat(session, message.chat.id)
     await message.answer("Stopped: this chat's subscriptions and settings are deleted. /start to come back.")
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.message.register(start, CommandStart())
+    router.message.register(help_, Command("help"))
+    router.message.register(stop, Command("stop"))
+    return router

@@ -16,7 +16,6 @@ from bot.telegram.format import claim_ref, parse_duration
 from storage import chats
 from storage.models import Subscription
 
-router = Router(name=__name__)
 FOREVER = timedelta(days=365 * 100)
 
 
@@ -31,14 +30,12 @@ async def _subscription(message: Message, command: CommandObject, session: Async
     return sub
 
 
-@router.message(Command("untrack"))
 async def untrack(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> None:
     sub = await _subscription(message, command, session, bot)
     await chats.unsubscribe(session, sub.chat_id, sub.claim_id, topic_id=sub.topic_id)
     await message.answer(f"No longer tracking #{sub.claim_id} here.")
 
 
-@router.message(Command("mute"))
 async def mute(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> None:
     sub = await _subscription(message, command, session, bot)
     parts = (command.args or "").split()
@@ -50,8 +47,16 @@ async def mute(message: Message, command: CommandObject, session: AsyncSession, 
     await message.answer(f"🔕 #{sub.claim_id} muted {until}. Sightings are still recorded: /claim {sub.claim_id}.")
 
 
-@router.message(Command("unmute"))
 async def unmute(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> None:
     sub = await _subscription(message, command, session, bot)
     sub.muted_until = None
     await message.answer(f"🔔 #{sub.claim_id} unmuted.")
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.message.register(untrack, Command("untrack"))
+    router.message.register(mute, Command("mute"))
+    router.message.register(unmute, Command("unmute"))
+    return router

@@ -25,11 +25,9 @@ from storage.claims import get_claim
 from storage.models import Claim, Sighting
 from storage.sightings import sightings_of
 
-router = Router(name=__name__)
 USAGE = "Tell me the claim: /track Russia moved hundreds of tanks to the border"
 
 
-@router.message(Command("track"))
 async def track(
     message: Message, command: CommandObject, session: AsyncSession, bot: Bot, settings: Settings, claims: ClaimSet
 ) -> None:
@@ -56,7 +54,6 @@ async def track(
     await message.answer(await _follow(session, place, claim, settings, new=True))
 
 
-@router.callback_query(Duplicate.filter())
 async def choose(
     query: CallbackQuery, callback_data: Duplicate, session: AsyncSession, bot: Bot, settings: Settings
 ) -> None:
@@ -126,3 +123,11 @@ def _found(found: list[Sighting]) -> list[str]:
         mark = " (suggestion)" if s.level == "suggestion" else ""
         lines.append(f"• {s.created_at:%d %b} · {link} · {s.kind} · {s.score:.0f}{mark}")
     return lines
+
+
+def make_router() -> Router:
+    """A fresh router (a router joins one dispatcher only)."""
+    router = Router(name=__name__)
+    router.message.register(track, Command("track"))
+    router.callback_query.register(choose, Duplicate.filter())
+    return router
