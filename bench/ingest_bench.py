@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import resource
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import aiohttp
 from rich.console import Console
@@ -155,7 +156,9 @@ async def claimbot_run(
             task = progress.add_task(label, total=feeds)
             with _executor(args.workers) as executor:
                 async with FeedClient(settings.feeds) as client:
-                    poller = _CountingPoller(sessionmaker, client, ClaimSet(settings.matching), settings, executor)
+                    poller = _CountingPoller(
+                        sessionmaker, client, ClaimSet(settings.matching), settings, executor
+                    )
                     poller.progress, poller.task = progress, task
                     poller.clock = _later(poller.clock)
                     started, cpu = time.perf_counter(), _cpu()
@@ -199,7 +202,9 @@ async def naive_run(port: int, feeds: int, progress: Progress) -> Figures:
             except FeedParseError:
                 failed += 1
             progress.advance(task)
-    return Figures("naive (sequential, full GET)", feeds, time.perf_counter() - started, _cpu() - cpu, parsed, 0, failed)
+    return Figures(
+        "naive (sequential, full GET)", feeds, time.perf_counter() - started, _cpu() - cpu, parsed, 0, failed
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
@@ -208,7 +213,9 @@ async def run(args: argparse.Namespace) -> None:
     with Progress(*columns, console=console) as progress:
         server = start_server(args.port, args.feeds, args.fresh, args.entries)
         try:
-            figures.append(await claimbot_run("tick", args, args.port, args.feeds, seeds=False, progress=progress))
+            figures.append(
+                await claimbot_run("tick", args, args.port, args.feeds, seeds=False, progress=progress)
+            )
             figures.append(
                 await claimbot_run("tick+claims", args, args.port, args.feeds, seeds=True, progress=progress)
             )
@@ -234,7 +241,8 @@ def _report(args: argparse.Namespace, figures: list[Figures]) -> None:
     database = make_url(args.database_url).get_backend_name() if args.database_url else "sqlite (temp)"
     parse = f"{args.workers} parse processes" if args.workers else "parse in threads"
     table = Table(title=f"claimbot ingestion — {database}, {parse}, concurrency {args.concurrency}")
-    for name in ("run", "feeds", "wall s", "feeds/s", "parsed", "stored", "stored/s", "CPU ms/feed", "failed"):
+    names = ("run", "feeds", "wall s", "feeds/s", "parsed", "stored", "stored/s", "CPU ms/feed", "failed")
+    for name in names:
         table.add_column(name, justify="left" if name == "run" else "right")
     for figure in figures:
         table.add_row(*figure.row())
@@ -242,7 +250,8 @@ def _report(args: argparse.Namespace, figures: list[Figures]) -> None:
     tick, naive = figures[0], figures[-1]
     scaled = naive.wall * args.feeds / naive.feeds
     console.print(
-        f"tick: {args.feeds} feeds, {args.fresh} fresh × {args.entries} entries; burst: {args.burst} fresh feeds. "
+        f"tick: {args.feeds} feeds, {args.fresh} fresh × {args.entries} entries; "
+        f"burst: {args.burst} fresh feeds. "
         f"naive scaled to {args.feeds} feeds ≈ {scaled:.1f}s ({scaled / tick.wall:.1f}× the tick)."
     )
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
@@ -273,27 +282,35 @@ def compare(folder: Path) -> int:
         differ += not same
         used = "fast" if fast_extract(body, url, None) is not None else "fallback"
         count = len(results[0].entries) if not isinstance(results[0], str) else 0
-        table.add_row(path.name, used, "yes" if same else "NO", str(count), f"{times[0]:.1f}", f"{times[1]:.1f}")
+        table.add_row(
+            path.name, used, "yes" if same else "NO", str(count), f"{times[0]:.1f}", f"{times[1]:.1f}"
+        )
     console.print(table)
     return 1 if differ else 0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--feeds", type=int, default=1000, help="feeds in the tick runs (default 1000)")
     parser.add_argument("--fresh", type=int, default=100, help="of which fresh, the rest 304 (default 100)")
     parser.add_argument("--entries", type=int, default=50, help="entries per fresh feed (default 50)")
-    parser.add_argument("--burst", type=int, default=200, help="feeds in the every-feed-fresh runs (default 200)")
+    parser.add_argument("--burst", type=int, default=200, help="feeds in the all-fresh runs (default 200)")
     parser.add_argument("--naive-feeds", type=int, default=200, help="feeds the naive baseline fetches")
     parser.add_argument("--workers", type=int, default=2, help="parse processes; 0: threads (default 2)")
     parser.add_argument("--concurrency", type=int, default=20, help="feeds polled at once (default 20)")
     parser.add_argument("--database-url", help="a PostgreSQL server URL to create scratch databases on")
     parser.add_argument("--port", type=int, default=18931, help="first of two local ports for the server")
+    parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "claimbot-ingest-bench.log")
     parser.add_argument("--compare-feeds", type=Path, metavar="FOLDER", help="only compare both parsers")
     args = parser.parse_args()
     if args.compare_feeds:
         raise SystemExit(compare(args.compare_feeds))
+    # Failed polls log tracebacks; keep them out of the progress display.
+    logging.basicConfig(filename=args.log, filemode="w", level=logging.WARNING)
     asyncio.run(run(args))
+    console.print(f"warnings and failures logged to {args.log}")
 
 
 if __name__ == "__main__":

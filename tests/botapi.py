@@ -1,4 +1,4 @@
-"""A Bot API double on 127.0.0.1 for tests: the unmodified bot talks to it over HTTP via ``telegram.api_base``.
+"""A Bot API double on 127.0.0.1: the unmodified bot talks to it over HTTP via ``telegram.api_base``.
 
 It records every call, serves long-polling ``getUpdates`` from a queue the test pushes into, enforces
 Telegram-like rate limits itself (real 429 replies with ``retry_after``) and answers with injected errors::
@@ -133,13 +133,21 @@ class BotAPI:
         return update_id
 
     def message(
-        self, chat_id: int, text: str = "", *, user_id: int | None = None, chat_type: str | None = None,
-        thread_id: int | None = None, document: Json | None = None, caption: str | None = None,
+        self,
+        chat_id: int,
+        text: str = "",
+        *,
+        user_id: int | None = None,
+        chat_type: str | None = None,
+        thread_id: int | None = None,
+        document: Json | None = None,
+        caption: str | None = None,
     ) -> Json:
         kind = chat_type or ("private" if chat_id > 0 else "supergroup")
         user = user_id if user_id is not None else (chat_id if chat_id > 0 else 777)
         msg: Json = {
-            "message_id": next(self._message_ids), "date": int(time.time()),
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
             "chat": {"id": chat_id, "type": kind, **({"title": "A group"} if kind != "private" else {})},
             "from": {"id": user, "is_bot": False, "first_name": f"User{user}"},
         }
@@ -149,7 +157,9 @@ class BotAPI:
                 msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         if caption is not None:
             msg["caption"] = caption
-            msg["caption_entities"] = [{"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}]
+            msg["caption_entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(caption.split()[0])}
+            ]
         if document is not None:
             msg["document"] = document
         if thread_id is not None:
@@ -163,18 +173,32 @@ class BotAPI:
     def push_document(self, chat_id: int, name: str, data: bytes, caption: str, **kwargs: Any) -> int:
         file_id = f"file{len(self.files) + 1}"
         self.files[file_id] = data
-        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": name, "file_size": len(data)}
+        document = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": name,
+            "file_size": len(data),
+        }
         return self.push({"message": self.message(chat_id, document=document, caption=caption, **kwargs)})
 
     def push_button(self, sent: Sent, data: str, *, user_id: int | None = None) -> int:
         user = user_id if user_id is not None else (sent.chat_id if sent.chat_id > 0 else 777)
         kind = "private" if sent.chat_id > 0 else "supergroup"
-        message: Json = {"message_id": sent.message_id, "date": int(sent.at), "chat": {"id": sent.chat_id, "type": kind},
-                         "text": sent.text}
+        message: Json = {
+            "message_id": sent.message_id,
+            "date": int(sent.at),
+            "chat": {"id": sent.chat_id, "type": kind},
+            "text": sent.text,
+        }
         if sent.thread_id is not None:
             message.update(message_thread_id=sent.thread_id, is_topic_message=True)
-        callback = {"id": str(next(self._update_ids)), "chat_instance": "ci", "data": data, "message": message,
-                    "from": {"id": user, "is_bot": False, "first_name": f"User{user}"}}
+        callback = {
+            "id": str(next(self._update_ids)),
+            "chat_instance": "ci",
+            "data": data,
+            "message": message,
+            "from": {"id": user, "is_bot": False, "first_name": f"User{user}"},
+        }
         return self.push({"callback_query": callback})
 
     def block(self, chat_id: int) -> None:
@@ -193,7 +217,9 @@ class BotAPI:
 
     # -- what the test reads --------------------------------------------------------------------------
     def messages(self, chat_id: int | None = None) -> list[Sent]:
-        return [s for s in self.sent if s.method == "sendMessage" and (chat_id is None or s.chat_id == chat_id)]
+        return [
+            s for s in self.sent if s.method == "sendMessage" and (chat_id is None or s.chat_id == chat_id)
+        ]
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -244,8 +270,11 @@ class BotAPI:
 
     async def _do_getUpdates(self, params: Json) -> list[Json]:
         if self.conflict:
-            raise APIError(409, "Conflict: terminated by other getUpdates request; "
-                                "make sure that only one bot instance is running")
+            raise APIError(
+                409,
+                "Conflict: terminated by other getUpdates request; "
+                "make sure that only one bot instance is running",
+            )
         offset = int(params.get("offset") or 0)
         while self._updates and self._updates[0]["update_id"] < offset:
             self._updates.popleft()
@@ -266,7 +295,9 @@ class BotAPI:
         return self._record(int(params["chat_id"]), params, "editMessageText", int(params["message_id"]))
 
     async def _do_editMessageReplyMarkup(self, params: Json) -> Json:
-        return self._record(int(params["chat_id"]), params, "editMessageReplyMarkup", int(params["message_id"]))
+        return self._record(
+            int(params["chat_id"]), params, "editMessageReplyMarkup", int(params["message_id"])
+        )
 
     async def _do_answerCallbackQuery(self, params: Json) -> bool:
         return True
@@ -292,28 +323,48 @@ class BotAPI:
         chat_id = int(params["chat_id"])
         self._check_send(chat_id)
         upload = params.get("document")
+        if isinstance(upload, str) and upload.startswith("attach://"):
+            upload = params.get(upload.removeprefix("attach://"))
         name, data = (upload.filename, upload.file.read()) if isinstance(upload, web.FileField) else ("", b"")
         self.documents.append((chat_id, name, data))
         result = self._record(chat_id, params, "sendDocument")
-        result["document"] = {"file_id": f"sent{len(self.documents)}", "file_unique_id": "x", "file_name": name}
+        result["document"] = {
+            "file_id": f"sent{len(self.documents)}",
+            "file_unique_id": "x",
+            "file_name": name,
+        }
         return result
 
     async def _do_getFile(self, params: Json) -> Json:
         file_id = str(params["file_id"])
         if file_id not in self.files:
             raise APIError(400, "Bad Request: invalid file_id")
-        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(self.files[file_id]),
-                "file_path": f"documents/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(self.files[file_id]),
+            "file_path": f"documents/{file_id}",
+        }
 
     def _record(self, chat_id: int, params: Json, method: str, message_id: int | None = None) -> Json:
         thread = params.get("message_thread_id")
         markup = params.get("reply_markup")
-        sent = Sent(chat_id, message_id or next(self._message_ids), str(params.get("text") or ""),
-                    int(thread) if thread else None, json.loads(markup) if isinstance(markup, str) else markup,
-                    time.monotonic(), method)
+        sent = Sent(
+            chat_id,
+            message_id or next(self._message_ids),
+            str(params.get("text") or ""),
+            int(thread) if thread else None,
+            json.loads(markup) if isinstance(markup, str) else markup,
+            time.monotonic(),
+            method,
+        )
         self.sent.append(sent)
         kind = "private" if chat_id > 0 else "supergroup"
-        result: Json = {"message_id": sent.message_id, "date": int(time.time()), "chat": {"id": chat_id, "type": kind}}
+        result: Json = {
+            "message_id": sent.message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": kind},
+        }
         if sent.text:
             result["text"] = sent.text
         if sent.thread_id:
@@ -327,12 +378,17 @@ class BotAPI:
         if chat_id in self._missing:
             raise APIError(400, "Bad Request: chat not found")
         if chat_id in self._migrated:
-            raise APIError(400, "Bad Request: group chat was upgraded to a supergroup chat",
-                           {"migrate_to_chat_id": self._migrated[chat_id]})
+            raise APIError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[chat_id]},
+            )
         for i, (target, retry_after, times) in enumerate(self._floods):
             if times > 0 and target in (None, chat_id):
                 self._floods[i] = (target, retry_after, times - 1)
-                raise APIError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+                raise APIError(
+                    429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+                )
         self._enforce_limits(chat_id)
 
     def _enforce_limits(self, chat_id: int) -> None:
@@ -359,9 +415,19 @@ class BotAPI:
 
 
 _ADMIN_RIGHTS = (
-    "can_be_edited", "is_anonymous", "can_manage_chat", "can_delete_messages", "can_manage_video_chats",
-    "can_restrict_members", "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
-    "can_edit_stories", "can_delete_stories",
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
 )
 
 
@@ -381,19 +447,31 @@ def _error(exc: APIError) -> web.Response:
 
 
 async def seed_alert(
-    session: Any, recipients: list[tuple[int, int]], *, claim_text: str = "Russia moved hundreds of tanks to the border",
-    sentence: str = "Officials said 180 tanks <moved> to the border & beyond.", kind: str = "changed",
+    session: Any,
+    recipients: list[tuple[int, int]],
+    *,
+    claim_text: str = "Russia moved hundreds of tanks to the border",
+    sentence: str = "Officials said 180 tanks <moved> to the border & beyond.",
+    kind: str = "changed",
 ) -> tuple[int, int, int]:
-    """A claim, a sighting of it, its event, the recipients' chats, subscriptions and deliveries: (claim, sighting, event)."""
+    """A claim, its sighting and event; the recipients' chats, subscriptions and deliveries."""
     from bot.claimbook import create_claim
     from storage import chats, outbox
     from storage.sightings import add_sighting
 
     claim = await create_claim(session, claim_text)
     sighting = await add_sighting(
-        session, claim_id=claim.id, story_id=None, score=88.0, sentence=sentence, kind=kind, level="alert",
-        changes=["count: hundreds → 180 tanks"] if kind == "changed" else [], terms=["tanks", "border"],
-        story_title="Tanks <b>at</b> the border", story_link="https://news.example/a?x=1&y=2",
+        session,
+        claim_id=claim.id,
+        story_id=None,
+        score=88.0,
+        sentence=sentence,
+        kind=kind,
+        level="alert",
+        changes=["count: hundreds → 180 tanks"] if kind == "changed" else [],
+        terms=["tanks", "border"],
+        story_title="Tanks <b>at</b> the border",
+        story_link="https://news.example/a?x=1&y=2",
     )
     assert sighting is not None
     event = await outbox.add_event(session, "sighting", claim_id=claim.id, sighting_id=sighting.id)

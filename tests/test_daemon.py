@@ -12,8 +12,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from bot.app import run_once
+from bot.claimbook import load_seeds, read_seed_file
+from bot.feedbook import add_feed
+from bot.resources import seeds_path
 from storage.db import create_engine, create_sessionmaker
+from storage.migrate import upgrade
 from storage.models import Delivery, Sighting, Story
+from tests.conftest import make_settings
 from tests.samples import POLAND, POLAND_CHANGED, UNRELATED, WEAPONS, rss
 
 
@@ -77,10 +83,17 @@ async def feeds(tmp_path: Path, database_url: str) -> tuple[dict[str, str], list
     paths = [tmp_path / "one.xml", tmp_path / "two.xml"]
     paths[0].write_bytes(rss(("u1", "Floods", UNRELATED)))
     paths[1].write_bytes(rss(("u2", "Floods again", UNRELATED + " More rain.")))
-    assert (await _cli(env, "seed"))[0] == 0
-    for path in paths:
-        assert (await _cli(env, "feeds", "add", str(path)))[0] == 0
-    assert (await _cli(env, "run", "--once"))[0] == 0
+    settings = make_settings(database_url, feeds={"parse_workers": 0})
+    engine = create_engine(database_url)
+    try:
+        await upgrade(engine)
+        async with create_sessionmaker(engine).begin() as s:
+            await load_seeds(s, read_seed_file(seeds_path("claims.jsonl")))
+            for path in paths:
+                await add_feed(s, path.as_uri(), settings.feeds, trusted=True)
+    finally:
+        await engine.dispose()
+    await run_once(settings)  # the baseline
     paths[0].write_bytes(rss(("p", "Poland deal", POLAND_CHANGED), ("u1", "Floods", UNRELATED)))
     paths[1].write_bytes(rss(("w", "Weapons", WEAPONS), ("k", "Poland", POLAND), ("u2", "Floods again", UNRELATED)))
     os.utime(paths[0], (time.time() + 5, time.time() + 5))

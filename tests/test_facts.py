@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.matching.facts import extract_facts, negation_scope, relative_polarity
+from bot.matching.facts import extract_facts
+from bot.matching.polarity import negation_scope, relative_polarity
 from bot.matching.text import terms
 from bot.matching.types import Facts, Quantity
 

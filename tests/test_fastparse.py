@@ -1,4 +1,4 @@
-"""The lxml fast path gives exactly feedparser's result, or steps aside; entity attacks stay harmless on it."""
+"""The lxml fast path gives exactly feedparser's result or steps aside; entity attacks stay harmless."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 
 from bot.pipeline.fastparse import fast_extract, hardened_parser
 from bot.pipeline.parse import FeedParseError, ParsedFeed, parse_feed
@@ -36,7 +36,7 @@ def test_plain_fixtures_take_the_fast_path(name: str) -> None:
     assert fast_extract((FEEDS / name).read_bytes(), URL, None) is not None
 
 
-def rss(items: str, channel: str = "<title>T</title><link>/home</link>", decl: str = "", ns: str = "") -> bytes:
+def rss(items: str, channel: str = "<title>T</title><link>/h</link>", decl: str = "", ns: str = "") -> bytes:
     head = decl or '<?xml version="1.0" encoding="utf-8"?>'
     return f'{head}<rss version="2.0"{ns}><channel>{channel}{items}</channel></rss>'.encode()
 
@@ -56,7 +56,7 @@ CASES = {
     "mojibake": rss("<item><title>CafÃ© ok</title><description>fa\u00c3\u00a7ade</description></item>"),
     "c1 control": rss("<item><title>\u0093quoted\u0094</title></item>"),
     "content only": rss(
-        '<item><title>a</title><content:encoded>&lt;p&gt;x&lt;/p&gt;</content:encoded></item>',
+        "<item><title>a</title><content:encoded>&lt;p&gt;x&lt;/p&gt;</content:encoded></item>",
         ns=' xmlns:content="http://purl.org/rss/1.0/modules/content/"',
     ),
     "content before description": rss(
@@ -70,7 +70,7 @@ CASES = {
     "media title first": rss("<item><media:title>m</media:title><title>t</title></item>", ns=MEDIA),
     "media title after": rss("<item><title>t</title><media:title>m</media:title></item>", ns=MEDIA),
     "empty title then dc title": rss("<item><title></title><dc:title>d</dc:title></item>", ns=MEDIA),
-    "dc date only": rss("<item><title>t</title><dc:date>2025-02-13T09:00:00+01:00</dc:date></item>", ns=MEDIA),
+    "dc date only": rss("<item><title>t</title><dc:date>2025-02-13T09:00+01:00</dc:date></item>", ns=MEDIA),
     "odd date": rss("<item><title>t</title><pubDate>13 Feb 2025 25:00</pubDate></item>"),
     "itunes summary": rss(
         "<item><itunes:summary>s</itunes:summary><description>d</description></item>",
@@ -80,7 +80,8 @@ CASES = {
     "unbound prefix": rss("<item><x:title>t</x:title><title>u</title></item>"),
     "channel title after item": rss("<item><title>t</title></item><title>Late</title>"),
     "image before title": rss(
-        "<item><title>t</title></item>", channel="<image><title>I</title><link>/i</link></image><title>T</title>"
+        "<item><title>t</title></item>",
+        channel="<image><title>I</title><link>/i</link></image><title>T</title>",
     ),
     "atom self link": rss(
         "<item><title>t</title></item>",
@@ -93,7 +94,9 @@ CASES = {
         ns=' xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"',
     ),
     "no declaration": rss("<item><title>t</title></item>", decl="<!-- x -->"),
-    "latin1 declared": rss("<item><title>caf\u00e9</title></item>", decl='<?xml version="1.0" encoding="iso-8859-1"?>'),
+    "latin1 declared": rss(
+        "<item><title>caf\u00e9</title></item>", decl='<?xml version="1.0" encoding="iso-8859-1"?>'
+    ),
     "comment inside title": rss("<item><title>a<!-- c -->b</title></item>"),
     "cdata": rss("<item><title><![CDATA[a <b>c</b> &amp; d]]></title></item>"),
     "atom": (

@@ -233,7 +233,9 @@ async def test_file_rewritten_within_the_same_second_is_seen(tmp_path: Path, cli
     rewritten = RSS.replace(b"Poland", b"Polska")  # same size, same second: only the ETag can tell
     path.write_bytes(rewritten)
     os.utime(path, ns=(mtime_ns + 1_000, mtime_ns + 1_000))
-    second = await client.fetch(path.as_uri(), trusted=True, etag=first.etag, last_modified=first.last_modified)
+    second = await client.fetch(
+        path.as_uri(), trusted=True, etag=first.etag, last_modified=first.last_modified
+    )
     assert second.last_modified == first.last_modified
     assert second.outcome == "ok" and second.body == rewritten and second.etag != first.etag
 

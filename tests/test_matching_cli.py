@@ -17,7 +17,7 @@ def test_match_contract(tmp_path: Path) -> None:
     claims.write_text(
         '{"id": "a", "text": "Poland signed a multi-billion-pound deal for hundreds of South Korean tanks"}\n'
         "not json\n"
-        '{"id": "b", "text": "Trump urges allies to buy US weapons", "aliases": ["Trump tells allies to buy arms"]}\n',
+        '{"id": "b", "text": "Trump urges allies to buy US weapons", "aliases": ["Trump tells allies"]}\n',
         encoding="utf-8",
     )
     stories = tmp_path / "stories.jsonl"

@@ -1,4 +1,4 @@
-"""The sender over the real TelegramTransport against the Bot API double: limits, 429, 403, migration, restarts."""
+"""The sender over the real TelegramTransport against the Bot API double: limits, 429, 403, migration."""
 
 from __future__ import annotations
 
@@ -183,7 +183,9 @@ async def test_crash_leaves_leases_that_a_later_sender_takes_over(db: Db) -> Non
             await seed_alert(session, [(3001, 0), (3002, 0)])
             from storage import outbox
 
-            await outbox.claim_pending(session, now=datetime.now(UTC), limit=10, lease=300)  # the crashed sender
+            await outbox.claim_pending(
+                session, now=datetime.now(UTC), limit=10, lease=300
+            )  # the crashed sender
         _, result = await _drain(db, settings)
         assert api.messages() == []  # still leased
         later = datetime.now(UTC) + timedelta(seconds=301)

@@ -96,7 +96,9 @@ class Sender:
         size = batch or max(100, int(self.settings.global_per_second * 4))
         while True:
             async with self.sessionmaker.begin() as session:
-                due = await outbox.claim_pending(session, now=self.clock(), limit=size, lease=self.settings.lease)
+                due = await outbox.claim_pending(
+                    session, now=self.clock(), limit=size, lease=self.settings.lease
+                )
                 order = [(d.id, d.chat_id) for d in due]
             if not order:
                 return result
@@ -108,10 +110,11 @@ class Sender:
             by_chat.setdefault(chat_id, []).append(delivery_id)
         unsent = {delivery_id for delivery_id, _ in order}
         gate = asyncio.Semaphore(self.settings.concurrency)
+        messages: dict[int, Alert | Notice | None] = {}
 
         async def one_chat(ids: list[int]) -> None:
             for delivery_id in ids:  # one chat's messages go out in order, one at a time
-                await self._send_one(delivery_id, gate, result)
+                await self._send_one(delivery_id, gate, result, messages)
                 unsent.discard(delivery_id)
 
         try:
@@ -126,13 +129,29 @@ class Sender:
         async with self.sessionmaker.begin() as session:
             await outbox.release(session, ids)
 
-    async def _send_one(self, delivery_id: int, gate: asyncio.Semaphore, result: DrainResult) -> None:
+    async def _load(
+        self, delivery_id: int, messages: dict[int, Alert | Notice | None]
+    ) -> tuple[Delivery | None, Alert | Notice | None]:
+        """The delivery, if still ours, and its message (read once per event per batch: fan-outs share it)."""
         async with self.sessionmaker() as session:
             delivery = await session.get(Delivery, delivery_id)
             if delivery is None or delivery.status != "sending":
-                return  # dropped meanwhile (its chat went away) or taken over
-            event = await outbox.get_event(session, delivery.event_id)
-            message = await load_message(session, event) if event else None
+                return None, None  # dropped meanwhile (its chat went away) or taken over
+            if delivery.event_id not in messages:
+                event = await outbox.get_event(session, delivery.event_id)
+                messages[delivery.event_id] = await load_message(session, event) if event else None
+        return delivery, messages[delivery.event_id]
+
+    async def _send_one(
+        self,
+        delivery_id: int,
+        gate: asyncio.Semaphore,
+        result: DrainResult,
+        messages: dict[int, Alert | Notice | None],
+    ) -> None:
+        delivery, message = await self._load(delivery_id, messages)
+        if delivery is None:
+            return
         if message is None:
             async with self.sessionmaker.begin() as session:
                 await outbox.mark_dropped(session, delivery_id, error="what it was about is gone")
@@ -178,7 +197,9 @@ class Sender:
                 return
             if exc.chat_gone:
                 await chats.deactivate_chat(session, delivery.chat_id)
-                result.dropped += await outbox.drop_pending_for_chat(session, delivery.chat_id, error=str(exc))
+                result.dropped += await outbox.drop_pending_for_chat(
+                    session, delivery.chat_id, error=str(exc)
+                )
                 result.chats_gone += 1
                 logger.info("chat %d deactivated: %s", delivery.chat_id, exc)
                 return

@@ -1,4 +1,4 @@
-"""Telegram's send limits, kept on our side: one message per second per chat, N per minute per group, R per second.
+"""Telegram's send limits kept on our side: per chat, per group per minute, and overall per second.
 
 Slots are reserved synchronously (no await between reading and booking), so concurrent senders in one
 event loop never book the same slot. Group chats have negative ids in Telegram.

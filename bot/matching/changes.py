@@ -15,6 +15,7 @@ from bot.matching.types import Change, Facts, Quantity
 
 FIELDS = ("amount", "count", "percent", "date", "party", "status", "polarity")
 _TOLERANCE = 0.01
+_VAGUE_RATIO = 4.0
 
 
 def _agree(old: Quantity, new: Quantity) -> bool:
@@ -23,6 +24,8 @@ def _agree(old: Quantity, new: Quantity) -> bool:
         return False
     if old.value is None or new.value is None:
         return old.exact == new.exact or not new.exact
+    if not new.exact and not old.exact:  # 'hundreds' and 'several hundred' agree, 'dozens' does not
+        return max(old.value, new.value) <= _VAGUE_RATIO * min(old.value, new.value)
     if not new.exact:
         return new.value / 2 <= old.value < new.value * 10
     if not old.exact:
@@ -50,24 +53,50 @@ def _known(party: str, among: Iterable[str]) -> bool:
     return any(_same_party(party, other) for other in among)
 
 
+def _is(party: str, kind: str) -> bool:
+    return gazetteer.kind_of(party) == kind
+
+
 def _parties(old: Facts, new: Facts) -> list[Change]:
-    """'+ X' / '- X' for lists that grew or shrank around a claim's party; 'A → B' for a swapped country."""
+    """'+ X' when a list naming the claim's party grows; 'A → B' when someone else takes a party's place.
+
+    A party the sentence leaves out is no change ('Britain, France and Germany' restates a claim naming
+    Italy too); regions ('Europe', 'European partners') are audiences, never parties that join or replace.
+    """
+    region = gazetteer.KIND_REGION
     changes: list[Change] = []
     for group in new.groups:
         if any(_known(p, old.parties) for p in group):
-            changes += [Change("party", "", f"+ {p}") for p in sorted(group) if not _known(p, old.parties)]
-    for group in old.groups:
-        kept = [p for p in group if _known(p, new.parties)]
-        if kept and any(_known(p, g) for g in new.groups for p in kept):
-            changes += [Change("party", f"- {p}", "") for p in sorted(group) if not _known(p, new.parties)]
-    added = {p for p in new.parties if not _known(p, old.parties) and not any(p in g for g in new.groups)}
-    for gone in sorted(p for p in old.parties if not _known(p, new.parties)):
-        kind = gazetteer.kind_of(gone)
-        swaps = sorted(p for p in added if gazetteer.kind_of(p) == kind and kind == gazetteer.KIND_COUNTRY)
-        if len(swaps) == 1 and not any(gone in g for g in old.groups):
-            changes.append(Change("party", gone, swaps[0]))
-            added.discard(swaps[0])
+            new_names = [p for p in sorted(group) if not _known(p, old.parties) and not _is(p, region)]
+            changes += [Change("party", "", f"+ {p}") for p in new_names]
+    grouped = {p for g in new.groups for p in g}
+    added = [p for p in new.order or sorted(new.parties) if not _known(p, old.parties) and p not in grouped]
+    gone = [p for p in old.order or sorted(old.parties) if not _known(p, new.parties)]
+    people = [p for p in added if _is(p, gazetteer.KIND_PERSON)]
+    others = [p for p in added if not _is(p, gazetteer.KIND_PERSON) and not _is(p, region)]
+    for party in gone:
+        if _is(party, region):
+            continue
+        pool = people if _is(party, gazetteer.KIND_PERSON) else others
+        if pool:
+            changes.append(Change("party", party, pool.pop(0)))
+    if old.order and new.order and not changes:
+        changes += _actor(old, new)
     return changes
+
+
+def _actor(old: Facts, new: Facts) -> list[Change]:
+    """A claim about a country or body ('The US insists') restated of a person acting for someone else."""
+    first, actor = old.order[0], new.order[0]
+    if (
+        _is(first, gazetteer.KIND_PERSON)
+        or any(first in g for g in old.groups)
+        or not _is(actor, gazetteer.KIND_PERSON)
+        or _known(actor, old.parties)
+        or gazetteer.acts_for(actor) == gazetteer.acts_for(first)
+    ):
+        return []
+    return [Change("party", first, actor)]
 
 
 def compare(old: Facts, new: Facts) -> tuple[Change, ...]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from typing import Literal
-
 from bot.matching import gazetteer
 from bot.matching.numbers import (
     amounts_in,
@@ -13,9 +10,10 @@ from bot.matching.numbers import (
     dates_in,
     percents_in,
 )
+from bot.matching.polarity import polarity, words
 from bot.matching.stem import stem
-from bot.matching.text import STOP_WORDS, fold, terms
-from bot.matching.types import Facts
+from bot.matching.text import STOP_WORDS, fold
+from bot.matching.types import Facts, Quantity
 
 # Stage of the action a claim reports; reporting verbs (say, argue) are not a stage.
 STATUS_STEMS: dict[str, str] = {
@@ -43,6 +41,7 @@ STATUS_STEMS: dict[str, str] = {
     "agre": "agrees",
     "accept": "agrees",
     "consent": "agrees",
+    "negoti": "negotiates",
     "sign": "signs",
     "seal": "signs",
     "ink": "signs",
@@ -78,6 +77,11 @@ STATUS_STEMS: dict[str, str] = {
     "ratifi": "approves",
     "threaten": "threatens",
     "warn": "warns",
+    "thank": "welcomes",
+    "prais": "welcomes",
+    "welcom": "welcomes",
+    "applaud": "welcomes",
+    "credit": "welcomes",
 }
 # statuses that say the same thing in a claim and a sighting ("wants Europe to buy" ~ "urges Europe to buy")
 STATUS_FAMILY: dict[str, str] = {
@@ -86,11 +90,10 @@ STATUS_FAMILY: dict[str, str] = {
     "demands": "asks",
     "plans": "plans",
     "proposes": "plans",
+    "signs": "signs",
+    "agrees": "signs",
 }
 
-_DENIAL = frozenset(("deni", "deny", "fals", "untru", "hoax", "debunk", "refut", "fake"))
-_NOT_NEGATION = frozenset(("longer", "more", "only", "just", "doubt"))
-_NEGATORS = frozenset(("not", "n't", "never", "no", "cannot", "neither"))
 _LIST = re.compile(r"\s*(?:,|and|or|&|as well as)\s*(?:and\s+|or\s+)?$", re.IGNORECASE)
 _CAP_RUN = re.compile(r"\b[A-Z][a-z]+(?:[-'][A-Z]?[a-z]+)?(?:\s+(?:[A-Z][a-z]+|[A-Z]\.))*")
 _COMMON_CAPS = frozenset(
@@ -103,8 +106,8 @@ _COMMON_CAPS = frozenset(
 )
 
 
-def _parties(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
-    """Canonical parties, and the lists in which several of them are named together."""
+def _parties(text: str) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
+    """Canonical parties in order of first mention, and the lists naming several of them together."""
     table = gazetteer.lookup_table()
     spans: list[tuple[int, int, str]] = []
     for m in gazetteer.pattern().finditer(text):
@@ -134,7 +137,7 @@ def _parties(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
         prev_end = end
     if len(current) > 1:
         groups.append(current)
-    return frozenset(n for _, _, n in spans), tuple(frozenset(g) for g in groups)
+    return tuple(dict.fromkeys(n for _, _, n in spans)), tuple(frozenset(g) for g in groups)
 
 
 def _strip_common(run: str) -> str:
@@ -147,12 +150,19 @@ def _strip_common(run: str) -> str:
 _DETERMINERS = frozenset("the their its those these his her our this that a an all any every".split())
 
 
-def _is_status(s: str, nxt: str) -> bool:
-    """'call' urges only as 'call on/for'; 'meet' is a meeting, not 'meet their obligations'."""
+_FUTURE = frozenset(("will", "to", "would", "shall", "ll", "could", "may", "might", "should"))
+
+
+def _is_status(s: str, prev: str, after: list[str]) -> bool:
+    """'call' urges only as 'call on/for'; 'meet' is a meeting, not 'meet their obligations' nor 'will meet';
+    a verb followed by 'that' reports speech ('insisted on Friday that ...') rather than stating a stage."""
+    nxt = after[0] if after else ""
+    if "that" in after[:4] and s not in ("deni", "reject"):
+        return False
     if s == "call":
         return nxt in ("on", "for", "upon")
     if s in ("meet", "met"):
-        return nxt not in _DETERMINERS
+        return nxt not in _DETERMINERS and prev not in _FUTURE
     return True
 
 
@@ -160,82 +170,38 @@ def _status(ws: list[str]) -> str | None:
     for i, w in enumerate(ws):
         s = stem(w)
         found = STATUS_STEMS.get(s) or STATUS_STEMS.get(w)
-        if found and _is_status(s, ws[i + 1] if i + 1 < len(ws) else ""):
+        if found and _is_status(s, ws[i - 1] if i else "", ws[i + 1 : i + 5]):
             return found
     return None
 
 
-def _polarity(ws: list[str]) -> Literal["affirms", "denies"]:
-    """'denies' when the text negates itself an odd number of times; 'no longer' is content, not negation."""
-    flips = 0
-    for i, w in enumerate(ws):
-        nxt = ws[i + 1] if i + 1 < len(ws) else ""
-        if w in _NEGATORS and nxt not in _NOT_NEGATION:
-            flips += 1
-        elif stem(w) in _DENIAL:
-            flips += 1
-    return "denies" if flips % 2 else "affirms"
-
-
-_WORDS = re.compile(r"[a-z]+(?:'t)?")
-SCOPE = 4
-"""Informative terms after a negation (or a denial word) that it is taken to negate."""
-
-
-def _words(text: str) -> list[str]:
-    return _WORDS.findall(fold(text).replace("’", "'").replace("n't", " n't"))
-
-
-def negation_scope(text: str) -> frozenset[str]:
-    """Terms that ``text`` negates or denies: the first few informative terms after each cue."""
-    ws = _words(text)
-    out: set[str] = set()
-    for i, w in enumerate(ws):
-        nxt = ws[i + 1] if i + 1 < len(ws) else ""
-        if (w in _NEGATORS and nxt not in _NOT_NEGATION) or stem(w) in _DENIAL:
-            out.update([t for x in ws[i + 1 : i + 12] for t in terms(x)][:SCOPE])
-    return frozenset(out)
-
-
-def relative_polarity(
-    claim: Facts,
-    claim_text: str,
-    claim_terms: frozenset[str],
-    sentence: Facts,
-    sentence_text: str,
-    sentence_terms: frozenset[str],
-) -> Facts:
-    """The sentence's facts with a polarity that differs from the claim's only when the negation is about it.
-
-    A sentence that negates something the claim does not say ("..., but gave no details"), or that does not
-    repeat what the claim itself negates, keeps the claim's polarity: what is not mentioned has not changed.
-    """
-    if claim.polarity == sentence.polarity:
-        return sentence
-    if sentence.polarity == "denies":
-        relevant = negation_scope(sentence_text) & claim_terms
-    else:
-        relevant = negation_scope(claim_text) & sentence_terms
-    return sentence if relevant else replace(sentence, polarity=claim.polarity)
+_MORE = re.compile(r"(?:buy|buying|purchases?|spend|spending|import|imports)\s+(?:\w+\s+){0,2}?more"
+                   r"|more\s+(?:\w+\s+){0,2}?(?:purchases|spending|orders)", re.IGNORECASE)
+VAGUE_MORE = Quantity("more", None, "", exact=False)
+"""'buy more weapons': a vague amount and a vague rise, which '£50bn' or '20 per cent more' makes exact."""
 
 
 def extract_facts(text: str) -> Facts:
     """Facts stated by ``text`` (a claim or one sentence); pure and total: any string gives some Facts."""
     if not text or not text.strip():
         return Facts()
-    ws = _words(text)
+    ws = words(text)
     masked, amounts = amounts_in(text)
     masked, percents = percents_in(masked)
     masked, dates = dates_in(masked)
     counts = counts_in(masked)
     parties, groups = _parties(text)
+    if _MORE.search(text):
+        amounts = amounts or (VAGUE_MORE,)
+        percents = percents or (VAGUE_MORE,)
     return Facts(
         amounts=amounts,
         counts=counts,
         percents=percents,
         dates=dates,
-        parties=parties,
+        parties=frozenset(parties),
+        order=parties,
         status=_status(ws),
-        polarity=_polarity(ws),
+        polarity=polarity(text),
         groups=groups,
     )

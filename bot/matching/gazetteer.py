@@ -33,7 +33,7 @@ _COUNTRIES: dict[str, tuple[str, ...]] = {
         "Downing Street",
         "Whitehall",
     ),
-    "South Korea": ("South Korean", "South Koreans", "Seoul", "Republic of Korea"),
+    "South Korea": ("South Korean", "South Koreans", "Seoul", "Republic of Korea", "Korean", "Koreans"),
     "North Korea": ("North Korean", "North Koreans", "Pyongyang"),
     "Russia": ("Russian", "Russians", "Moscow", "Kremlin"),
     "China": ("Chinese", "Beijing"),
@@ -80,6 +80,10 @@ _COUNTRIES: dict[str, tuple[str, ...]] = {
     "Taiwan": ("Taiwanese", "Taipei"),
     "Switzerland": ("Swiss", "Bern"),
     "Austria": ("Austrian", "Vienna"),
+    "Gulf states": ("Gulf", "Gulf countries", "Gulf monarchies"),
+}
+# regions: named as an audience or a setting, never a party that replaces or joins a claim's own
+_REGIONS: dict[str, tuple[str, ...]] = {
     "Europe": ("European", "Europeans"),
 }
 _ORGS: dict[str, tuple[str, ...]] = {
@@ -97,7 +101,8 @@ _ORGS: dict[str, tuple[str, ...]] = {
     "IMF": ("International Monetary Fund",),
     "World Bank": (),
     "Pentagon": ("US Department of Defense", "Department of Defense"),
-    "Congress": ("US Congress", "Senate", "House of Representatives"),
+    "Congress": ("US Congress", "House of Representatives"),
+    "White House": (),
     "Parliament": ("Commons", "House of Commons", "Bundestag"),
     "Bloomberg": (),
     "Reuters": (),
@@ -132,26 +137,58 @@ _OFFICES: dict[str, tuple[str, ...]] = {
     ),
     "Jurgen Hardt": ("Hardt",),
     "Emmanuel Macron": ("Macron", "French president"),
-    "Olaf Scholz": ("Scholz", "German chancellor"),
-    "Friedrich Merz": ("Merz",),
+    "Olaf Scholz": ("Scholz",),
+    "Friedrich Merz": ("Merz", "German chancellor", "Chancellor Merz"),
     "Volodymyr Zelensky": ("Zelensky", "Zelenskyy", "Ukrainian president"),
     "Vladimir Putin": ("Putin", "Russian president"),
     "Xi Jinping": ("Xi", "Chinese president"),
-    "Ursula von der Leyen": ("von der Leyen",),
+    "Ursula von der Leyen": ("von der Leyen", "Commission president"),
+    "Kaja Kallas": ("Kallas", "EU foreign policy chief"),
+    "Antonio Costa": ("Costa",),
+    "John Healey": ("Healey", "UK defence secretary", "British defence secretary"),
+    "David Lammy": ("Lammy", "UK foreign secretary", "British foreign secretary"),
+    "Boris Pistorius": ("Pistorius", "German defence minister"),
+    "Giorgia Meloni": ("Meloni", "Italian prime minister"),
+    "Donald Tusk": ("Tusk", "Polish prime minister"),
+    "Andrzej Duda": ("Duda", "Polish president"),
+    "Mette Frederiksen": ("Frederiksen", "Danish prime minister"),
+    "Sergey Lavrov": ("Lavrov", "Russian foreign minister"),
+    "Mike Waltz": ("Waltz", "US national security adviser"),
+    "Steve Witkoff": ("Witkoff",),
+    "Matthew Whitaker": ("Whitaker", "US ambassador to Nato", "US ambassador to NATO"),
+    "Elon Musk": ("Musk",),
     "Joe Biden": ("Biden",),
     "Barack Obama": ("Obama",),
     "Mark Burnett": ("Burnett",),
     "Brian Hughes": (),
-    "JD Vance": ("Vance", "US vice president"),
-    "Marco Rubio": ("Rubio", "US secretary of state"),
+    "JD Vance": ("Vance", "US vice president", "Vice-President JD Vance", "Vice President JD Vance"),
+    "Marco Rubio": ("Rubio", "US secretary of state", "Secretary of State Marco Rubio"),
 }
 
-KIND_COUNTRY, KIND_ORG, KIND_PERSON = "country", "org", "person"
+KIND_COUNTRY, KIND_ORG, KIND_PERSON, KIND_REGION = "country", "org", "person", "region"
+
+# the country a person or body acts for: "Trump insists" restates "the US insists", "Rutte insists" does not
+_AFFILIATION: dict[str, tuple[str, ...]] = {
+    "United States": (
+        "Donald Trump", "Pete Hegseth", "JD Vance", "Marco Rubio", "Mike Waltz", "Steve Witkoff",
+        "Matthew Whitaker", "Elon Musk", "Joe Biden", "Barack Obama", "Pentagon", "Congress", "White House",
+    ),
+    "United Kingdom": ("Keir Starmer", "John Healey", "David Lammy", "Parliament"),
+    "Germany": ("Friedrich Merz", "Olaf Scholz", "Boris Pistorius", "Jurgen Hardt"),
+    "France": ("Emmanuel Macron",),
+    "Italy": ("Giorgia Meloni",),
+    "Poland": ("Donald Tusk", "Andrzej Duda"),
+    "Denmark": ("Mette Frederiksen",),
+    "Ukraine": ("Volodymyr Zelensky",),
+    "Russia": ("Vladimir Putin", "Sergey Lavrov"),
+    "China": ("Xi Jinping",),
+}
 
 
 def _table() -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
-    for kind, source in ((KIND_ORG, _ORGS), (KIND_COUNTRY, _COUNTRIES), (KIND_PERSON, _OFFICES)):
+    sources = ((KIND_ORG, _ORGS), (KIND_COUNTRY, _COUNTRIES), (KIND_REGION, _REGIONS), (KIND_PERSON, _OFFICES))
+    for kind, source in sources:
         for canonical, others in source.items():
             for name in (canonical, *others):
                 table[name.lower()] = (canonical, kind)
@@ -188,3 +225,15 @@ def kind_of(party: str) -> str:
     """The kind of a canonical party; unknown capitalised names are people."""
     found = lookup_table().get(party.lower())
     return found[1] if found else KIND_PERSON
+
+
+@lru_cache(maxsize=1)
+def _country_of() -> dict[str, str]:
+    return {member: country for country, members in _AFFILIATION.items() for member in members}
+
+
+def acts_for(party: str) -> str:
+    """The country a party acts for: itself for a country, its affiliation for a known person or body."""
+    if kind_of(party) == KIND_COUNTRY:
+        return party
+    return _country_of().get(party, party)

@@ -14,7 +14,7 @@ from collections.abc import Hashable, Sequence
 from rapidfuzz import fuzz
 
 from bot.matching.changes import compare
-from bot.matching.facts import extract_facts, relative_polarity
+from bot.matching.facts import extract_facts
 from bot.matching.matcher import (
     Unit,
     Wording,
@@ -25,6 +25,7 @@ from bot.matching.matcher import (
     unit,
     wording,
 )
+from bot.matching.polarity import relative_polarity
 from bot.matching.text import clean, sentences
 from bot.matching.types import Candidate, ClaimSpec, Facts, Match, StoryDoc
 

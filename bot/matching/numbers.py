@@ -50,6 +50,9 @@ VAGUE = {
     "millions": 2e6,
     "billions": 2e9,
     "trillions": 2e12,
+    "several hundred": 300.0,
+    "a few hundred": 300.0,
+    "several thousand": 3e3,
     "several": 3.0,
     "a few": 3.0,
     "a handful of": 3.0,
@@ -105,7 +108,7 @@ _DATE = re.compile(
 _VAGUE_RE = "|".join(sorted((re.escape(v) for v in VAGUE), key=len, reverse=True))
 _COUNT = re.compile(
     rf"\b(?:(?P<v>{_VAGUE_RE})\s+(?:of\s+)?|(?P<n>{_NUM})(?:\s+(?P<m>million|thousand|billion))?\s+)"
-    r"(?P<adj>(?:(?:more|new|extra|additional|other|[A-Z][a-z]+|[a-z]+-[a-z]+)\s+){0,2})"
+    r"(?P<adj>(?:(?:more|new|extra|additional|other|[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[a-z]+-[a-z]+)\s+){0,2})"
     r"(?P<noun>[A-Za-z][a-z]+)\b",
 )
 _NOT_COUNTED = frozenset("per percent cent years year times of to and or than more less".split())
@@ -172,11 +175,29 @@ def _date(m: re.Match[str]) -> str:
     return g["y4"] or ""
 
 
+_RELATIVE = re.compile(
+    r"\b(?:within|in)\s+(?:the\s+)?(?:next|coming)?\s*(?:a\s+matter\s+of\s+|a\s+few\s+|few\s+|a\s+couple\s+of\s+)?"
+    r"(?P<span>days|weeks|months)\b"
+    r"|\b(?P<next>next|this\s+coming)\s+(?P<when>monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|week|month|year)\b",
+    re.IGNORECASE,
+)
+
+
+def _relative(m: re.Match[str]) -> str:
+    """'within a matter of weeks', 'in the next few weeks' -> 'within weeks'; 'next Monday' as written."""
+    if m.group("span"):
+        return f"within {m.group('span').lower()}"
+    return f"next {m.group('when').lower()}"
+
+
 def dates_in(text: str) -> tuple[str, tuple[str, ...]]:
-    """Dates as ISO-like strings: 2025-02-13, 2025-02, 2025, or 02-13 when the year is not given."""
+    """Dates as ISO-like strings (2025-02-13, 2025-02, 2025, or 02-13 without a year), and relative
+    ones as phrases ('within weeks', 'next monday')."""
     found = [m for m in _DATE.finditer(text) if not (m.group("d1") and int(m.group("d1")) > 31)]
-    dates = tuple(dict.fromkeys(d for d in (_date(m) for m in found) if d))
-    return _mask(text, [m.span() for m in found]), dates
+    relative = list(_RELATIVE.finditer(text))
+    dates = tuple(dict.fromkeys([d for d in (_date(m) for m in found) if d] + [_relative(m) for m in relative]))
+    return _mask(text, [m.span() for m in found + relative]), dates
 
 
 def counts_in(text: str) -> tuple[Quantity, ...]:

@@ -32,6 +32,8 @@ class Facts:
     polarity: Literal["affirms", "denies"] = "affirms"
     groups: tuple[frozenset[str], ...] = ()
     """Parties named together in one list ("Poland and Romania"): where a party added to a claim shows."""
+    order: tuple[str, ...] = ()
+    """``parties`` in order of first mention: the first is usually who acts."""
 
     def to_json(self) -> dict[str, Any]:
         def qs(items: tuple[Quantity, ...]) -> list[dict[str, Any]]:
@@ -46,6 +48,7 @@ class Facts:
             "status": self.status,
             "polarity": self.polarity,
             "groups": [sorted(g) for g in self.groups],
+            "order": list(self.order),
         }
 
     @classmethod
@@ -62,6 +65,7 @@ class Facts:
             status=data.get("status"),
             polarity=data.get("polarity", "affirms"),
             groups=tuple(frozenset(g) for g in data.get("groups") or ()),
+            order=tuple(data.get("order") or ()),
         )
 
 

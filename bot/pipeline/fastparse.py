@@ -18,7 +18,7 @@ from typing import Any
 
 from feedparser.datetimes import _parse_date  # type: ignore[import-untyped,unused-ignore]
 from feedparser.urls import _urljoin, make_safe_absolute_uri  # type: ignore[import-untyped,unused-ignore]
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped,unused-ignore]
 
 Raw = dict[str, Any]
 
@@ -40,7 +40,8 @@ _ALIASES = frozenset(
 )
 # At feed level only these can reach the feed's title, link or refresh hints.
 _FEED_ALIASES = frozenset(
-    "title link source item entry channel feed image textinput rss rdf ttl updateperiod updatefrequency".split()
+    {"title", "link", "source", "item", "entry", "channel", "feed", "image", "textinput", "rss", "rdf"}
+    | {"ttl", "updateperiod", "updatefrequency"}
 )
 _XML_TYPES = re.compile(r"^(application/xml|application/[\w.+-]+\+xml|text/xml|text/[\w.+-]+\+xml)$")
 _DECL_ENCODING = re.compile(rb"^<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']")
@@ -76,7 +77,7 @@ def fast_extract(body: bytes, url: str, content_type: str | None) -> tuple[Raw, 
 
 
 def _plain_utf8_xml(body: bytes, content_type: str | None) -> bool:
-    """UTF-8 by both header and declaration, an XML media type, no BOM, no DTD: what feedparser calls clean."""
+    """UTF-8 by header and declaration, an XML media type, no BOM, no DTD: what feedparser calls clean."""
     if content_type:
         message = Message()
         message["content-type"] = content_type
@@ -249,7 +250,7 @@ _ENTRY_KEYS = {
 
 
 def _title(candidates: list[Any]) -> str | None:
-    """feedparser keeps the first non-empty title among siblings; an empty one, or media:title, can be replaced."""
+    """feedparser keeps the first non-empty title; an empty one, or a media:title, can be replaced."""
     title: str | None = None
     for element in candidates:
         title = _text(element)
@@ -290,13 +291,13 @@ def _text(element: Any) -> str:
 
 
 def _uri(base: str, element: Any) -> str:
-    """A URI-valued element's text, resolved against ``base`` as feedparser's ``pop`` does (empty stays empty)."""
+    """A URI-valued element's text, resolved as feedparser's ``pop`` does (empty stays empty)."""
     raw = _raw(element)
     return _fix(_urljoin(base, raw)) if raw else ""
 
 
 def _fix(text: str) -> str:
-    # feedparser re-decodes UTF-8 read as Latin-1 and maps C1 controls to cp1252; mirror the first, skip the other.
+    # feedparser re-decodes UTF-8 read as Latin-1 (mirrored here) and maps C1 controls to cp1252 (refused).
     if not text.isascii():
         if _C1.search(text):
             raise _Unsure("C1 control characters")

@@ -5,7 +5,7 @@ and plain dataclasses, so a ``ProcessPoolExecutor`` can run it and pickle the re
 
 Speed: :mod:`bot.pipeline.fastparse` handles plain, well-formed UTF-8 RSS/Atom with lxml (~20x faster) and
 gives up on anything else; feedparser then parses the document as before. Both paths yield the same
-:class:`ParsedFeed` (tests/test_fastparse.py compares them); ``parse_feed(..., fast=False)`` forces feedparser.
+:class:`ParsedFeed` (tests/test_fastparse.py compares them); ``fast=False`` forces feedparser.
 
 Safety: feedparser only ever sees a ``BytesIO`` (handed a ``str`` or ``bytes`` it would treat it as a URL or
 a file name and fetch/open it). Its strict parser is expat with external entities off, and before the loose

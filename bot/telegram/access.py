@@ -30,7 +30,9 @@ def topic_of(message: Message) -> int:
 
 async def place_of(session: AsyncSession, message: Message) -> Place:
     """The chat (registered, and active again: it just wrote to us) and topic of ``message``."""
-    chat = await chats.reactivate(session, message.chat.id, kind=message.chat.type, title=_title(message.chat))
+    chat = await chats.reactivate(
+        session, message.chat.id, kind=message.chat.type, title=_title(message.chat)
+    )
     return Place(chat, topic_of(message))
 
 

@@ -26,8 +26,9 @@ from storage.models import Chat, Claim
 from storage.ticks import last_tick
 
 
-
-async def addfeed(message: Message, command: CommandObject, session: AsyncSession, settings: Settings) -> None:
+async def addfeed(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings
+) -> None:
     if not settings.telegram.users_can_add_feeds:
         require_bot_admin(settings, message.from_user)
     url = (command.args or "").strip()
@@ -42,7 +43,9 @@ async def addfeed(message: Message, command: CommandObject, session: AsyncSessio
     await message.answer(f"Added feed #{feed.id} {esc(redact(feed.url))}; its first poll is a baseline.")
 
 
-async def removefeed(message: Message, command: CommandObject, session: AsyncSession, settings: Settings) -> None:
+async def removefeed(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings
+) -> None:
     require_bot_admin(settings, message.from_user)
     ref = (command.args or "").strip().lstrip("#")
     if not ref.isdigit() or not await feeds.remove_feed(session, int(ref)):
@@ -59,8 +62,9 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
         raise UserError("That file is too large for an OPML list.")
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
-    report = await import_opml(session, buffer.getvalue()[: settings.telegram.max_document_bytes],
-                               settings.feeds, trusted=False)
+    report = await import_opml(
+        session, buffer.getvalue()[: settings.telegram.max_document_bytes], settings.feeds, trusted=False
+    )
     lines = [f"Imported {len(report.added)} feed(s)."]
     lines += [f"• {esc(problem, 200)}" for problem in report.problems[:20]]
     await message.answer("\n".join(lines))
@@ -69,7 +73,9 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
 async def export(message: Message, session: AsyncSession, settings: Settings) -> None:
     require_bot_admin(settings, message.from_user)
     data = export_opml(await feeds.list_feeds(session))
-    await message.answer_document(BufferedInputFile(data, filename="claimbot-feeds.opml"), caption="The feeds, as OPML.")
+    await message.answer_document(
+        BufferedInputFile(data, filename="claimbot-feeds.opml"), caption="The feeds, as OPML."
+    )
 
 
 async def stats(message: Message, session: AsyncSession, settings: Settings) -> None:
@@ -87,8 +93,13 @@ async def stats(message: Message, session: AsyncSession, settings: Settings) -> 
         "<b>Stats</b>",
         f"Feeds: {ok} ok, {failing} failing, {off} deactivated",
         f"Outbox: {pending} pending" + (f", oldest {ago(oldest, now)}" if oldest else ""),
-        "Last tick: " + ("never" if tick is None else f"{ago(tick.started_at, now)}, {tick.duration:.1f}s, "
-                                                      f"{tick.feeds} feeds, {tick.failed} failed"),
+        "Last tick: "
+        + (
+            "never"
+            if tick is None
+            else f"{ago(tick.started_at, now)}, {tick.duration:.1f}s, "
+            f"{tick.feeds} feeds, {tick.failed} failed"
+        ),
         f"Chats: {chats_n or 0} active · claims: {claims_n or 0}",
     ]
     await message.answer("\n".join(lines))

@@ -43,10 +43,19 @@ async def backfill(
     for story_id, match in await asyncio.to_thread(match_all):
         story = stories[story_id]
         sighting = await add_sighting(
-            session, claim_id=claim.id, story_id=story_id, score=round(match.score, 1), sentence=match.sentence,
-            kind=match.kind, level="alert" if match.score >= alert else "suggestion",
-            changes=[str(c) for c in match.changes], terms=list(match.terms), facts=match.facts.to_json(),
-            story_title=story.title, story_link=story.link, created_at=story.published_at or story.fetched_at,
+            session,
+            claim_id=claim.id,
+            story_id=story_id,
+            score=round(match.score, 1),
+            sentence=match.sentence,
+            kind=match.kind,
+            level="alert" if match.score >= alert else "suggestion",
+            changes=[str(c) for c in match.changes],
+            terms=list(match.terms),
+            facts=match.facts.to_json(),
+            story_title=story.title,
+            story_link=story.link,
+            created_at=story.published_at or story.fetched_at,
         )
         if sighting is not None:
             found.append(sighting)

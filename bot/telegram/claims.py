@@ -25,16 +25,22 @@ NOT_YOURS = "This chat does not track claim #{ref}. /claims lists the ones it do
 
 
 async def list_claims(message: Message, session: AsyncSession, settings: Settings) -> None:
-    text, markup = await _page(session, message.chat.id, topic_of(message), 0, settings.telegram.claims_page_size)
+    text, markup = await _page(
+        session, message.chat.id, topic_of(message), 0, settings.telegram.claims_page_size
+    )
     await message.answer(text, reply_markup=markup)
 
 
-async def turn_page(query: CallbackQuery, callback_data: ClaimsPage, session: AsyncSession, settings: Settings) -> None:
+async def turn_page(
+    query: CallbackQuery, callback_data: ClaimsPage, session: AsyncSession, settings: Settings
+) -> None:
     await query.answer()
     if not isinstance(query.message, Message):
         return
     size = settings.telegram.claims_page_size
-    text, markup = await _page(session, query.message.chat.id, topic_of(query.message), callback_data.page, size)
+    text, markup = await _page(
+        session, query.message.chat.id, topic_of(query.message), callback_data.page, size
+    )
     await query.message.edit_text(text, reply_markup=markup)
 
 
@@ -51,14 +57,21 @@ async def _page(
     ids = [s.claim_id for s in shown]
     claims = {c.id: c for c in (await session.execute(select(Claim).where(Claim.id.in_(ids)))).scalars()}
     totals = dict(
-        (await session.execute(
-            select(Sighting.claim_id, func.count(Sighting.id)).where(Sighting.claim_id.in_(ids)).group_by(Sighting.claim_id)
-        )).all()
+        (
+            await session.execute(
+                select(Sighting.claim_id, func.count(Sighting.id))
+                .where(Sighting.claim_id.in_(ids))
+                .group_by(Sighting.claim_id)
+            )
+        ).all()
     )
-    recent = (await session.execute(
-        select(Sighting.claim_id, Sighting.created_at)
-        .where(Sighting.claim_id.in_(ids), Sighting.created_at >= now - timedelta(weeks=8))
-    )).all()
+    recent = (
+        await session.execute(
+            select(Sighting.claim_id, Sighting.created_at).where(
+                Sighting.claim_id.in_(ids), Sighting.created_at >= now - timedelta(weeks=8)
+            )
+        )
+    ).all()
     lines = [f"<b>Claims tracked here</b> ({len(subs)})"]
     for sub in shown:
         claim = claims.get(sub.claim_id)
@@ -74,7 +87,9 @@ async def _page(
     return "\n".join(lines), pages_keyboard(page, pages)
 
 
-async def show_claim(message: Message, command: CommandObject, session: AsyncSession, settings: Settings) -> None:
+async def show_claim(
+    message: Message, command: CommandObject, session: AsyncSession, settings: Settings
+) -> None:
     ref = claim_ref(command.args)
     if ref is None:
         raise UserError("Which claim? For example: /claim 12")
@@ -88,8 +103,10 @@ async def show_claim(message: Message, command: CommandObject, session: AsyncSes
 async def _history(session: AsyncSession, claim: Claim, sub: Subscription, settings: Settings) -> str:
     now = datetime.now(UTC)
     alert = (claim.alert_threshold or settings.matching.alert_threshold) + sub.threshold_offset
-    lines = [f"<b>#{claim.id}</b> {esc(claim.text, 300)}",
-             f"Threshold offset here: {sub.threshold_offset:+.0f} (alerts from score {alert:.0f})"]
+    lines = [
+        f"<b>#{claim.id}</b> {esc(claim.text, 300)}",
+        f"Threshold offset here: {sub.threshold_offset:+.0f} (alerts from score {alert:.0f})",
+    ]
     if sub.muted_until and sub.muted_until > now:
         lines.append(f"🔕 Muted until {sub.muted_until:%Y-%m-%d %H:%M} UTC")
     lines.append("\n<b>States</b>")

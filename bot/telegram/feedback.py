@@ -1,8 +1,8 @@
 """An alert's buttons: ✅ and ❌ are stored on the sighting and move this subscription's threshold offset.
 
 Each ❌ raises the offset by ``telegram.feedback_step`` (never above ``telegram.feedback_cap``); each ✅
-moves it one step back toward zero (never below). Pressing the same answer again changes nothing. 🔕 mutes the claim
-here for ``telegram.mute_button_hours``.
+moves it one step back toward zero (never below); the same answer again changes nothing. 🔕 mutes
+the claim here for ``telegram.mute_button_hours``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ ANSWERS = {"ok": "relevant", "no": "wrong"}
 
 
 def moved_offset(offset: float, answer: str, previous: str | None, step: float, cap: float) -> float:
-    """The subscription's new threshold offset after ``answer`` (``relevant``/``wrong``) replaced ``previous``."""
+    """The threshold offset after ``answer`` (``relevant``/``wrong``) replaced ``previous``."""
     if previous == answer:
         return offset
     offset = offset + step if answer == "wrong" else offset - step
@@ -50,7 +50,9 @@ async def on_feedback(
         return
     answer = ANSWERS[callback_data.action]
     tg = settings.telegram
-    sub.threshold_offset = moved_offset(sub.threshold_offset, answer, sighting.feedback, tg.feedback_step, tg.feedback_cap)
+    sub.threshold_offset = moved_offset(
+        sub.threshold_offset, answer, sighting.feedback, tg.feedback_step, tg.feedback_cap
+    )
     sighting.feedback = answer
     bar = settings.matching.alert_threshold + sub.threshold_offset
     await query.answer(f"Thanks. Claim #{sub.claim_id} now alerts here from score {bar:.0f}.")

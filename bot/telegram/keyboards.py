@@ -23,18 +23,24 @@ def feedback_keyboard(claim_id: int, sighting_id: int, chosen: str | None = None
 
     ok = "✅ Relevant" + (" ✓" if chosen == "relevant" else "")
     no = "❌ Not this claim" + (" ✓" if chosen == "wrong" else "")
-    return InlineKeyboardMarkup(inline_keyboard=[[button(ok, "ok"), button(no, "no")], [button("🔕 Mute", "mute")]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[button(ok, "ok"), button(no, "no")], [button("🔕 Mute", "mute")]]
+    )
 
 
 def duplicates_keyboard(similar: list[tuple[int, str]]) -> InlineKeyboardMarkup:
     rows = [
-        [InlineKeyboardButton(
-            text=f"Track #{claim_id}: {shorten(text, 40)}",
-            callback_data=Duplicate(action="use", claim=claim_id).pack(),
-        )]
+        [
+            InlineKeyboardButton(
+                text=f"Track #{claim_id}: {shorten(text, 40)}",
+                callback_data=Duplicate(action="use", claim=claim_id).pack(),
+            )
+        ]
         for claim_id, text in similar
     ]
-    rows.append([InlineKeyboardButton(text="Create a new claim", callback_data=Duplicate(action="new").pack())])
+    rows.append(
+        [InlineKeyboardButton(text="Create a new claim", callback_data=Duplicate(action="new").pack())]
+    )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -1,4 +1,4 @@
-"""Outer middlewares on ``update`` (so every update type gets them): per-user flood control, then one transaction."""
+"""Outer middlewares on ``update`` (every update type gets them): flood control, then one transaction."""
 
 from __future__ import annotations
 

@@ -33,8 +33,14 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncS
     dp.update.outer_middleware(FloodControl(settings.telegram.flood_limit, settings.telegram.flood_period))
     dp.update.outer_middleware(DbSession(sessionmaker))
     dp.include_routers(
-        start.make_router(), track.make_router(), claims.make_router(), subscriptions.make_router(),
-        settings_menu.make_router(), feedback.make_router(), feeds.make_router(), admin.make_router(),
+        start.make_router(),
+        track.make_router(),
+        claims.make_router(),
+        subscriptions.make_router(),
+        settings_menu.make_router(),
+        feedback.make_router(),
+        feeds.make_router(),
+        admin.make_router(),
         errors.make_router(),  # last: its fallback answers unknown commands
     )
     return dp
@@ -47,7 +53,10 @@ class ConflictNotice(BaseRequestMiddleware):
         self.every, self._last = every, float("-inf")
 
     async def __call__(
-        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
     ) -> Any:
         try:
             return await make_request(bot, method)

@@ -30,11 +30,18 @@ ZONES = ("UTC", "Europe/London", "Europe/Berlin", "Europe/Kyiv", "America/New_Yo
 
 def policy(chat: Chat, settings: Settings) -> dict[str, Any]:
     """The chat's policy with defaults filled in."""
-    return {"notify": "all", "digest_hour": 8, "cooldown": int(settings.delivery.cooldown), "quiet": None,
-            **{k: v for k, v in chat.settings.items() if k in ("notify", "digest_hour", "cooldown", "quiet")}}
+    return {
+        "notify": "all",
+        "digest_hour": 8,
+        "cooldown": int(settings.delivery.cooldown),
+        "quiet": None,
+        **{k: v for k, v in chat.settings.items() if k in ("notify", "digest_hour", "cooldown", "quiet")},
+    }
 
 
-async def show(message: Message, command: CommandObject, session: AsyncSession, bot: Bot, settings: Settings) -> None:
+async def show(
+    message: Message, command: CommandObject, session: AsyncSession, bot: Bot, settings: Settings
+) -> None:
     place = await place_of(session, message)
     args = (command.args or "").split()
     if len(args) == 2 and args[0] == "tz":
@@ -45,7 +52,9 @@ async def show(message: Message, command: CommandObject, session: AsyncSession, 
     await message.answer(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings))
 
 
-async def change(query: CallbackQuery, callback_data: Policy, session: AsyncSession, bot: Bot, settings: Settings) -> None:
+async def change(
+    query: CallbackQuery, callback_data: Policy, session: AsyncSession, bot: Bot, settings: Settings
+) -> None:
     if not isinstance(query.message, Message):
         raise UserError("That menu is too old; send /settings again.")
     await require_chat_admin(bot, query.message.chat, query.from_user)
@@ -59,7 +68,9 @@ async def _apply(session: AsyncSession, chat: Chat, field: str, value: str) -> N
     new = dict(chat.settings)
     if field == "notify" and value in NOTIFY:
         new["notify"] = value
-        await session.execute(update(Subscription).where(Subscription.chat_id == chat.id).values(notify=value))
+        await session.execute(
+            update(Subscription).where(Subscription.chat_id == chat.id).values(notify=value)
+        )
     elif field == "digest_hour" and value.isdigit():
         new["digest_hour"] = int(value) % 24
     elif field == "cooldown" and value in COOLDOWNS:
@@ -82,27 +93,38 @@ def _text(chat: Chat, settings: Settings) -> str:
     quiet = "off" if not p["quiet"] else f"{p['quiet'][0]:02d}:00–{p['quiet'][1]:02d}:00"
     digest = f" at {p['digest_hour']:02d}:00" if p["notify"] == "digest" else ""
     cooldown = COOLDOWNS.get(str(p["cooldown"]), f"{p['cooldown']}s")
-    return (f"<b>Settings</b>\nAlerts: {NOTIFY[p['notify']]}{digest}\nCooldown for recurring sightings: {cooldown}\n"
-            f"Quiet hours: {quiet}\nTime zone: {esc(chat.timezone)}")
+    return (
+        f"<b>Settings</b>\nAlerts: {NOTIFY[p['notify']]}{digest}\n"
+        f"Cooldown for recurring sightings: {cooldown}\n"
+        f"Quiet hours: {quiet}\nTime zone: {esc(chat.timezone)}"
+    )
 
 
 def _keyboard(chat: Chat, settings: Settings) -> InlineKeyboardMarkup:
     p = policy(chat, settings)
 
     def row(field: str, options: dict[str, str], current: str) -> list[InlineKeyboardButton]:
-        return [InlineKeyboardButton(text=("• " if key == current else "") + label,
-                                     callback_data=Policy(field=field, value=key).pack())  # type: ignore[arg-type]
-                for key, label in options.items()]
+        return [
+            InlineKeyboardButton(
+                text=("• " if key == current else "") + label,
+                callback_data=Policy(field=field, value=key).pack(),  # type: ignore[arg-type]
+            )
+            for key, label in options.items()
+        ]
 
     hour = int(p["digest_hour"])
     hours = {str((hour - 1) % 24): "−1h", str(hour): f"digest {hour:02d}:00", str((hour + 1) % 24): "+1h"}
     quiet = "off" if not p["quiet"] else f"{p['quiet'][0]}-{p['quiet'][1]}"
-    return InlineKeyboardMarkup(inline_keyboard=[
-        row("notify", NOTIFY, p["notify"]), row("digest_hour", hours, str(hour)),
-        row("cooldown", COOLDOWNS, str(p["cooldown"])), row("quiet", QUIET, quiet),
-        row("tz", {z: z.split("/")[-1].replace("_", " ") for z in ZONES[:3]}, chat.timezone),
-        row("tz", {z: z.split("/")[-1].replace("_", " ") for z in ZONES[3:]}, chat.timezone),
-    ])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            row("notify", NOTIFY, p["notify"]),
+            row("digest_hour", hours, str(hour)),
+            row("cooldown", COOLDOWNS, str(p["cooldown"])),
+            row("quiet", QUIET, quiet),
+            row("tz", {z: z.split("/")[-1].replace("_", " ") for z in ZONES[:3]}, chat.timezone),
+            row("tz", {z: z.split("/")[-1].replace("_", " ") for z in ZONES[3:]}, chat.timezone),
+        ]
+    )
 
 
 def make_router() -> Router:

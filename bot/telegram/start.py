@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.telegram.access import place_of, require_chat_admin
 from storage import chats
 
-
 HELP: list[tuple[str, str, str]] = [
     ("start", "what this bot does", "/start"),
     ("help", "every command with an example", "/help"),
@@ -20,8 +19,11 @@ HELP: list[tuple[str, str, str]] = [
     ("untrack", "stop tracking a claim", "/untrack 12"),
     ("mute", "pause a claim's alerts (for a while)", "/mute 12 3d"),
     ("unmute", "resume a claim's alerts", "/unmute 12"),
-    ("settings", "every sighting, changes only or a daily digest; cooldown, quiet hours, time zone",
-     "/settings"),
+    (
+        "settings",
+        "every sighting, changes only or a daily digest; cooldown, quiet hours, time zone",
+        "/settings",
+    ),
     ("feeds", "the feeds and their health", "/feeds"),
     ("stop", "unsubscribe and delete this chat's data", "/stop"),
 ]

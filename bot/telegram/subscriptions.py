@@ -19,7 +19,9 @@ from storage.models import Subscription
 FOREVER = timedelta(days=365 * 100)
 
 
-async def _subscription(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> Subscription:
+async def _subscription(
+    message: Message, command: CommandObject, session: AsyncSession, bot: Bot
+) -> Subscription:
     ref = claim_ref(command.args)
     if ref is None:
         raise UserError(f"Which claim? For example: /{command.command} 12")
@@ -44,7 +46,9 @@ async def mute(message: Message, command: CommandObject, session: AsyncSession, 
         raise UserError("Mute for how long? For example: /mute 12 2h (m, h, d or w), or /mute 12 for good.")
     sub.muted_until = datetime.now(UTC) + span
     until = "until /unmute" if span == FOREVER else f"until {sub.muted_until:%Y-%m-%d %H:%M} UTC"
-    await message.answer(f"🔕 #{sub.claim_id} muted {until}. Sightings are still recorded: /claim {sub.claim_id}.")
+    await message.answer(
+        f"🔕 #{sub.claim_id} muted {until}. Sightings are still recorded: /claim {sub.claim_id}."
+    )
 
 
 async def unmute(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> None:

@@ -29,7 +29,12 @@ USAGE = "Tell me the claim: /track Russia moved hundreds of tanks to the border"
 
 
 async def track(
-    message: Message, command: CommandObject, session: AsyncSession, bot: Bot, settings: Settings, claims: ClaimSet
+    message: Message,
+    command: CommandObject,
+    session: AsyncSession,
+    bot: Bot,
+    settings: Settings,
+    claims: ClaimSet,
 ) -> None:
     if not (command.args or "").strip():
         raise UserError(USAGE)
@@ -39,7 +44,7 @@ async def track(
     await _check_room(session, place, settings)
     await claims.refresh(session)
     similar = [
-        (int(c.claim_id), claims.meta[int(c.claim_id)].text)  # type: ignore[call-overload]
+        (int(str(c.claim_id)), claims.meta[int(str(c.claim_id))].text)
         for c in claims.index.similar(text, 3)
         if c.score >= settings.matching.duplicate_threshold and c.claim_id in claims.meta
     ]
@@ -96,7 +101,9 @@ async def _follow(session: AsyncSession, place: Place, claim: Claim, settings: S
         found = await backfill(session, claim, settings.matching, now=now)
     else:
         found = list(await sightings_of(session, claim.id, since=now - timedelta(days=30), limit=20))
-    return "\n".join([f"Tracking <b>#{claim.id}</b>: {esc(claim.text, 200)}", *_how(claim, settings), *_found(found)])
+    return "\n".join(
+        [f"Tracking <b>#{claim.id}</b>: {esc(claim.text, 200)}", *_how(claim, settings), *_found(found)]
+    )
 
 
 def _how(claim: Claim, settings: Settings) -> list[str]:

@@ -27,7 +27,13 @@ from bot.telegram.keyboards import alert_keyboard
 
 logger = logging.getLogger(__name__)
 
-_GONE = ("chat not found", "user not found", "have no rights to send", "not enough rights", "chat_write_forbidden")
+_GONE = (
+    "chat not found",
+    "user not found",
+    "have no rights to send",
+    "not enough rights",
+    "chat_write_forbidden",
+)
 
 
 def make_bot(settings: Settings) -> Bot:
