@@ -54,7 +54,9 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIte
                 async with engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
         except (OperationalError, DBAPIError, OSError) as exc:
-            raise DatabaseConfigError(f"cannot open the database {engine.url!r}: {_first_line(exc)}") from None
+            raise DatabaseConfigError(
+                f"cannot open the database {engine.url!r}: {_first_line(exc)}"
+            ) from None
         yield Database(engine, create_sessionmaker(engine))
     finally:
         await engine.dispose()
@@ -89,7 +91,9 @@ def single_process_lock(settings: Settings) -> Iterator[None]:
     if not settings.database.url:
         path.parent.mkdir(parents=True, exist_ok=True)
     if not path.parent.is_dir():
-        raise DatabaseConfigError(f"database folder {path.parent} does not exist; create it or set database.url")
+        raise DatabaseConfigError(
+            f"database folder {path.parent} does not exist; create it or set database.url"
+        )
     lock_path = Path(f"{path}.lock")
     with lock_path.open("a") as handle:
         try:
@@ -167,5 +171,3 @@ async def close_transport(transport: Transport) -> None:
     close = getattr(transport, "close", None)
     if close is not None:
         await close()
-
-

@@ -1,4 +1,4 @@
-"""Creating and changing claims: validation, facts from the text, seeds (storage cannot extract facts itself)."""
+"""Creating and changing claims: validation, facts from the text, seeds (storage cannot extract facts)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ async def create_claim(
     )
 
 
-async def edit_claim(session: AsyncSession, claim: Claim, *, text: str | None, aliases: Sequence[str] | None) -> None:
+async def edit_claim(
+    session: AsyncSession, claim: Claim, *, text: str | None, aliases: Sequence[str] | None
+) -> None:
     """Change a claim's wording; a new text starts a new state from its facts."""
     if aliases is not None:
         claim.aliases = [clean_text(alias) for alias in aliases]
@@ -117,7 +119,12 @@ async def load_seeds(session: AsyncSession, seeds: Sequence[SeedClaim]) -> tuple
         if await claim_queries.get_claim_by_slug(session, seed.slug) is not None:
             continue
         await create_claim(
-            session, seed.text, slug=seed.slug, aliases=seed.aliases, source=seed.source, source_date=seed.date
+            session,
+            seed.text,
+            slug=seed.slug,
+            aliases=seed.aliases,
+            source=seed.source,
+            source_date=seed.date,
         )
         added += 1
     return added, len(seeds) - added

@@ -71,7 +71,9 @@ class _Jobs:
         for task in pending:
             task.cancel()
         if pending:
-            logger.warning("cancelled %d job(s) still running after %.0fs; they roll back", len(pending), grace)
+            logger.warning(
+                "cancelled %d job(s) still running after %.0fs; they roll back", len(pending), grace
+            )
             await asyncio.wait(pending, timeout=5)
 
 
@@ -101,8 +103,14 @@ async def _serve(
     owner = worker_name()
     if role in ("all", "worker"):
         poller = Poller(db.sessionmaker, client, ClaimSet(settings.matching), settings, executor)
-        _every(scheduler, jobs.wrap("tick", lambda: run_tick(poller, owner=owner)), settings.feeds.tick_interval)
-        _every(scheduler, jobs.wrap("prune", lambda: prune(db.sessionmaker, settings.retention)), settings.retention.interval)
+        _every(
+            scheduler, jobs.wrap("tick", lambda: run_tick(poller, owner=owner)), settings.feeds.tick_interval
+        )
+        _every(
+            scheduler,
+            jobs.wrap("prune", lambda: prune(db.sessionmaker, settings.retention)),
+            settings.retention.interval,
+        )
     if role in ("all", "bot"):
         sender = Sender(db.sessionmaker, transport, settings.delivery)
         _every(scheduler, jobs.wrap("drain", sender.drain), settings.delivery.drain_interval)
@@ -130,7 +138,9 @@ def _every(scheduler: AsyncIOScheduler, job: Callable[[], Awaitable[None]], seco
     )
 
 
-def _start_bot(settings: Settings, db: Database, transport: Transport, role: Role) -> asyncio.Task[None] | None:
+def _start_bot(
+    settings: Settings, db: Database, transport: Transport, role: Role
+) -> asyncio.Task[None] | None:
     if role == "worker" or not settings.has_token:
         return None
     from bot.telegram.polling import run_polling

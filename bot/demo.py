@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import shutil
 import time
-from datetime import UTC, datetime
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -43,7 +43,7 @@ class DemoSummary:
 
 
 def demo_settings(settings: Settings, workdir: Path) -> Settings:
-    """The operator's settings with a fresh SQLite file in ``workdir`` and no token (alerts to the console)."""
+    """The operator's settings with a fresh SQLite file in ``workdir`` and no token (console alerts)."""
     return settings.model_copy(
         update={
             "database": DatabaseSettings(url=f"sqlite+aiosqlite:///{workdir / 'claimbot.db'}"),
@@ -68,15 +68,24 @@ async def run_demo(settings: Settings, workdir: Path, console: ConsoleTransport)
         await poll_once(settings, db, client, console, claims)
         _copy_day(2, feeds_dir)
         async with db.sessionmaker.begin() as session:
-            await session.execute(update(Feed).values(next_check_at=datetime.now(UTC), last_modified=None, etag=None))
+            await session.execute(
+                update(Feed).values(next_check_at=datetime.now(UTC), last_modified=None, etag=None)
+            )
         await poll_once(settings, db, client, console, claims)
         async with db.sessionmaker() as session:
             feeds = await session.scalar(select(func.count(Feed.id)))
             stories = await session.scalar(select(func.count(Story.id)))
             sightings = await session.scalar(select(func.count(Sighting.id)))
-            suggestions = await session.scalar(select(func.count(Sighting.id)).where(Sighting.level == "suggestion"))
+            suggestions = await session.scalar(
+                select(func.count(Sighting.id)).where(Sighting.level == "suggestion")
+            )
     return DemoSummary(
-        feeds or 0, stories or 0, sightings or 0, suggestions or 0, console.printed, time.perf_counter() - started
+        feeds or 0,
+        stories or 0,
+        sightings or 0,
+        suggestions or 0,
+        console.printed,
+        time.perf_counter() - started,
     )
 
 

@@ -26,7 +26,7 @@ def as_url(target: str) -> str:
 async def add_feed(
     session: AsyncSession, url: str, settings: FeedSettings, *, trusted: bool, title: str = ""
 ) -> Feed:
-    """Check ``url`` against the policy (``trusted``: from the CLI or config) and add it; the first poll is a baseline."""
+    """Check ``url`` against the policy (``trusted``: CLI or config) and add it; first poll: a baseline."""
     checked = await check_url(url, trusted=trusted, allow_private=settings.allow_private_networks)
     return await queries.add_feed(session, checked, title=title, trusted=trusted)
 
@@ -47,7 +47,9 @@ async def import_opml(
     for entry in feeds:
         try:
             async with session.begin_nested():
-                report.added.append(await add_feed(session, entry.url, settings, trusted=trusted, title=entry.title))
+                report.added.append(
+                    await add_feed(session, entry.url, settings, trusted=trusted, title=entry.title)
+                )
         except UnsafeURLError as exc:
             report.problems.append(f"{redact(entry.url)}: {exc}")
         except queries.FeedExistsError as exc:

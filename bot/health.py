@@ -1,4 +1,4 @@
-"""Optional HTTP endpoint on localhost: ``/healthz`` (liveness from the database) and Prometheus ``/metrics``."""
+"""Optional HTTP endpoint on localhost: ``/healthz`` (database liveness) and Prometheus ``/metrics``."""
 
 from __future__ import annotations
 
@@ -74,7 +74,9 @@ async def _metrics(request: web.Request) -> web.Response:
 
 
 @contextlib.asynccontextmanager
-async def health_server(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[None]:
+async def health_server(
+    settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[None]:
     """Serve the endpoint while the block runs, if ``daemon.health_port`` is set."""
     port = settings.daemon.health_port
     if not port:

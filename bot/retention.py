@@ -14,7 +14,10 @@ logger = logging.getLogger(__name__)
 
 
 async def prune(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: RetentionSettings, *, now: datetime | None = None
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: RetentionSettings,
+    *,
+    now: datetime | None = None,
 ) -> int:
     """Delete stories older than ``story_days``; returns how many were deleted."""
     before = (now or datetime.now(UTC)) - timedelta(days=settings.story_days)

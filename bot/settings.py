@@ -1,4 +1,4 @@
-"""Configuration: one pydantic-settings model fed by config/claimbot.toml, an optional file and the environment.
+"""Configuration: one pydantic-settings model fed by config/claimbot.toml, a file and the environment.
 
 Precedence, lowest first: the bundled ``config/claimbot.toml``, a file given with ``--config``,
 environment variables ``CLAIMBOT_<SECTION>__<KEY>`` (``BOT_TOKEN`` for the token when
@@ -215,7 +215,7 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
-    """Read the defaults, then ``config_file``, then the environment; ``overrides`` (tests, demo) win over files."""
+    """Read the defaults, then ``config_file``, then the environment; ``overrides`` win over the files."""
     data = _read_toml(default_config_path())
     if config_file is not None:
         data = _merge(data, _read_toml(config_file))

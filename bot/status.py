@@ -30,7 +30,10 @@ async def print_status(session: AsyncSession, out: Console) -> None:
     if tick is None:
         table.add_row("last tick", "never")
     else:
-        table.add_row("last tick", f"{ago(tick.started_at, now)}, {tick.duration:.1f}s, {tick.feeds} feeds, {tick.failed} failed")
+        table.add_row(
+            "last tick",
+            f"{ago(tick.started_at, now)}, {tick.duration:.1f}s, {tick.feeds} feeds, {tick.failed} failed",
+        )
     table.add_row("feeds", f"{ok} ok, {failing} failing, {off} deactivated or disabled")
     table.add_row("last 24 h", f"{stories} stories, {sightings} sightings")
     table.add_row("outbox", f"{pending} pending" + (f", oldest {ago(oldest, now)}" if oldest else ""))

@@ -17,8 +17,14 @@ async def prune_batch(session: AsyncSession, *, before: datetime, batch: int) ->
     again) and claim states keep the story's date: the foreign keys only go NULL.
     """
     ids = (
-        await session.execute(select(Story.id).where(Story.fetched_at < before).order_by(Story.id).limit(batch))
-    ).scalars().all()
+        (
+            await session.execute(
+                select(Story.id).where(Story.fetched_at < before).order_by(Story.id).limit(batch)
+            )
+        )
+        .scalars()
+        .all()
+    )
     if ids:
         await session.execute(delete(Story).where(Story.id.in_(ids)))
     return len(ids)

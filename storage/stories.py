@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import Feed, Story, StorySource
 from storage.upsert import insert_ignore
@@ -34,11 +35,11 @@ async def known_guids(session: AsyncSession, feed_id: int, guids: Iterable[str])
     return known
 
 
-async def _ids_by(session: AsyncSession, column: object, keys: list[str]) -> dict[str, int]:
+async def _ids_by(session: AsyncSession, column: InstrumentedAttribute[str], keys: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
-        query = select(column, Story.id).where(column.in_(chunk))  # type: ignore[attr-defined]
+        query = select(column, Story.id).where(column.in_(chunk))
         found.update({key: story_id for key, story_id in (await session.execute(query)).all()})
     return found
 

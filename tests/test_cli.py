@@ -72,7 +72,9 @@ def test_claims_add_list_edit_archive(env: dict[str, str]) -> None:
     assert invoke("seed")[0] == 0
     code, out, _ = invoke("seed")
     assert code == 0 and "0 added, 12 already there" in out
-    code, out, _ = invoke("claims", "add", "Romania orders 54 Abrams tanks from the US", "--slug", "romania-abrams")
+    code, out, _ = invoke(
+        "claims", "add", "Romania orders 54 Abrams tanks from the US", "--slug", "romania-abrams"
+    )
     assert code == 0 and "added claim #13" in out
     code, _, err = invoke("claims", "add", "x")
     assert code == 1 and "at least 3 characters" in err

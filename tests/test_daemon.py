@@ -43,8 +43,13 @@ def _env(database_url: str, **extra: str) -> dict[str, str]:
 
 async def _cli(env: dict[str, str], *args: str, timeout: float = 60) -> tuple[int, str, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), timeout)
     assert proc.returncode is not None
@@ -95,7 +100,9 @@ async def feeds(tmp_path: Path, database_url: str) -> tuple[dict[str, str], list
         await engine.dispose()
     await run_once(settings)  # the baseline
     paths[0].write_bytes(rss(("p", "Poland deal", POLAND_CHANGED), ("u1", "Floods", UNRELATED)))
-    paths[1].write_bytes(rss(("w", "Weapons", WEAPONS), ("k", "Poland", POLAND), ("u2", "Floods again", UNRELATED)))
+    paths[1].write_bytes(
+        rss(("w", "Weapons", WEAPONS), ("k", "Poland", POLAND), ("u2", "Floods again", UNRELATED))
+    )
     os.utime(paths[0], (time.time() + 5, time.time() + 5))
     os.utime(paths[1], (time.time() + 5, time.time() + 5))
     await _make_due(database_url)
@@ -117,10 +124,18 @@ async def _make_due(database_url: str) -> None:
         await engine.dispose()
 
 
-async def test_daemon_alerts_then_stops_cleanly_on_sigterm(feeds: tuple[dict[str, str], list[Path]], database_url: str) -> None:
+async def test_daemon_alerts_then_stops_cleanly_on_sigterm(
+    feeds: tuple[dict[str, str], list[Path]], database_url: str
+) -> None:
     env, _ = feeds
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     assert proc.stdout is not None
     seen = ""
@@ -163,7 +178,13 @@ async def test_second_process_on_sqlite_is_refused(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'one.db'}"
     env = _env(url)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert proc.stderr is not None

@@ -118,10 +118,13 @@ def test_status(text: str, expected: str | None) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("The US will no longer focus on Europe", "affirms"),
+        ("The US will no longer focus on Europe", "denies"),  # "no longer" negates; compare is relative
+        ("The US would stop treating Europe as its priority", "denies"),
         ("The US will not focus on Europe", "denies"),
         ("Poland didn't sign the deal", "denies"),
-        ("Hegseth denied the US would no longer focus on Europe", "denies"),
+        ("Hegseth denied the US would no longer focus on Europe", "affirms"),
+        ("Hardt says Europe could win because it does not produce enough", "affirms"),  # a reason clause
+        ("The Pentagon denied sales were slowed, saying allies were not turning away", "denies"),
         ("It is not true that Poland did not sign", "affirms"),
         ("Europe does not produce enough", "denies"),
         ("not only tanks but planes", "affirms"),
@@ -136,8 +139,8 @@ def test_polarity(text: str, expected: str) -> None:
     [
         # the sentence does not repeat what the claim negates: no change of polarity
         (
-            "Hardt says Europe could win Trump over because it does not produce enough",
-            "We could convince Trump with an economic argument.",
+            "Hegseth says the US will no longer be primarily focused on Europe",
+            "Hegseth spoke in Brussels.",
             "denies",
         ),
         (

@@ -125,7 +125,7 @@ def test_denial_is_a_change(index: ClaimIndex) -> None:
     story = StoryDoc("s", "Hegseth denied that America would no longer be focused on European security")
     (m, *_) = index.match(story, ALERT)
     assert m.claim_id == "hegseth-europe-focus"
-    assert [str(c) for c in m.changes] == ["polarity: affirms → denies"]
+    assert [str(c) for c in m.changes] == ["polarity: denies → affirms"]  # the claim says "no longer"
 
 
 @pytest.mark.parametrize(

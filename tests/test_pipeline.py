@@ -1,4 +1,4 @@
-"""The whole path on a real feed server and a real database: fetch → parse → store → match → outbox → alert."""
+"""The whole path on a real feed server and database: fetch → parse → store → match → outbox → alert."""
 
 from __future__ import annotations
 
@@ -132,7 +132,9 @@ async def test_gone_deactivates_at_once(db: Db, settings: Settings) -> None:
 
 async def test_not_a_feed_is_a_failure_and_stores_nothing(db: Db, settings: Settings) -> None:
     async with FeedServer() as server:
-        url = server.respond("/html", 200, b"<html><body>hello</body></html>", **{"Content-Type": "text/html"})
+        url = server.respond(
+            "/html", 200, b"<html><body>hello</body></html>", **{"Content-Type": "text/html"}
+        )
         await _setup(db, settings, url)
         await _tick(db, settings, io.StringIO())
     async with db.sessionmaker() as s:
@@ -141,7 +143,9 @@ async def test_not_a_feed_is_a_failure_and_stores_nothing(db: Db, settings: Sett
     assert await _count(db, Story.id) == 0
 
 
-async def test_crash_mid_feed_rolls_back_that_feed_only(db: Db, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_crash_mid_feed_rolls_back_that_feed_only(
+    db: Db, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     real = poll_module.record_matches
     calls = {"n": 0}
 

@@ -80,8 +80,15 @@ async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None
         roles = ["worker", "worker", "all"]
         procs = [
             await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", "--role", role, env=env,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                "--role",
+                role,
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
             )
             for role in roles
         ]

@@ -51,7 +51,9 @@ def test_bad_config_says_which_key(tmp_path: Path, toml: str, message: str) -> N
 
 
 def test_data_dir_prefers_systemd_state_directory() -> None:
-    assert default_data_dir({"STATE_DIRECTORY": "/var/lib/claimbot", "HOME": "/x"}) == Path("/var/lib/claimbot")
+    assert default_data_dir({"STATE_DIRECTORY": "/var/lib/claimbot", "HOME": "/x"}) == Path(
+        "/var/lib/claimbot"
+    )
     assert default_data_dir({"XDG_DATA_HOME": "/data"}) == Path("/data/claimbot")
 
 

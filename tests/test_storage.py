@@ -14,7 +14,9 @@ from tests.conftest import Db
 NOW = datetime(2025, 3, 2, 12, 0, tzinfo=UTC)
 
 
-def story(guid: str, link: str | None = None, title: str = "A title long enough to key on") -> stories.NewStory:
+def story(
+    guid: str, link: str | None = None, title: str = "A title long enough to key on"
+) -> stories.NewStory:
     return stories.NewStory(
         guid=guid,
         fingerprint=f"link:{link}" if link else f"title:{guid}",
@@ -35,7 +37,9 @@ async def test_story_stored_once_with_every_source(db: Db) -> None:
         a = await feeds.add_feed(s, "https://a.example/rss")
         b = await feeds.add_feed(s, "https://b.example/rss")
         first = await stories.store_stories(s, a.id, [story("g1", "x")], since=NOW - timedelta(days=1))
-        again = await stories.store_stories(s, b.id, [story("other-guid", "x")], since=NOW - timedelta(days=1))
+        again = await stories.store_stories(
+            s, b.id, [story("other-guid", "x")], since=NOW - timedelta(days=1)
+        )
         repeat = await stories.store_stories(s, a.id, [story("g1", "x")], since=NOW - timedelta(days=1))
     assert first["g1"][1] is True
     assert again["other-guid"] == (first["g1"][0], False)
@@ -69,7 +73,9 @@ async def test_known_guid_survives_story_pruning(db: Db) -> None:
 async def test_claim_states_and_revert(db: Db) -> None:
     async with db.sessionmaker.begin() as s:
         claim = await claims.add_claim(s, "Poland signs a deal", {"status": "signs"})
-        await claims.add_state(s, claim.id, {"status": "cancels"}, story_id=None, story_published_at=NOW, sighting_id=None)
+        await claims.add_state(
+            s, claim.id, {"status": "cancels"}, story_id=None, story_published_at=NOW, sighting_id=None
+        )
         assert (await claims.current_state(s, claim.id)).facts == {"status": "cancels"}
         back = await claims.revert_state(s, claim.id)
         assert back is not None and back.facts == {"status": "signs"}
@@ -106,8 +112,13 @@ async def test_recipients_respect_mute_offset_and_changes_only(db: Db) -> None:
         subs[2].threshold_offset = 15
         subs[3].notify = "changes"
         await s.flush()
-        assert await outbox.claim_recipients(s, claim.id, score=80, kind="recurs", alert_threshold=70, now=NOW) == []
-        both = await outbox.claim_recipients(s, claim.id, score=90, kind="changed", alert_threshold=70, now=NOW)
+        assert (
+            await outbox.claim_recipients(s, claim.id, score=80, kind="recurs", alert_threshold=70, now=NOW)
+            == []
+        )
+        both = await outbox.claim_recipients(
+            s, claim.id, score=90, kind="changed", alert_threshold=70, now=NOW
+        )
         assert sorted(both) == [(2, 0), (3, 0)]
 
 

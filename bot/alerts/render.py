@@ -1,4 +1,4 @@
-"""Pure rendering: an :class:`Alert` to Telegram HTML (≤ 4096 characters, every dynamic string escaped) or text."""
+"""Pure rendering of an :class:`Alert`: Telegram HTML (≤ 4096 characters, all escaped) or plain text."""
 
 from __future__ import annotations
 

@@ -34,7 +34,8 @@ def _version(value: bool) -> None:
 def main(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="TOML file whose keys override config/claimbot.toml.")
+        Path | None,
+        typer.Option("--config", "-c", help="TOML file whose keys override config/claimbot.toml."),
     ] = None,
     log_level: Annotated[str | None, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = None,
     log_format: Annotated[str | None, typer.Option(help="text or json.")] = None,

@@ -31,7 +31,9 @@ async def _claim(session: object, ref: str) -> Claim:
 def add(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="The claim, 3 to 500 characters.")],
-    slug: Annotated[str | None, typer.Option(help="A stable short name, e.g. poland-korea-arms-deal.")] = None,
+    slug: Annotated[
+        str | None, typer.Option(help="A stable short name, e.g. poland-korea-arms-deal.")
+    ] = None,
     alias: Annotated[list[str] | None, typer.Option(help="Another wording (repeatable).")] = None,
 ) -> None:
     """Track a new claim."""
@@ -95,7 +97,9 @@ def edit(
     text: Annotated[str | None, typer.Option(help="New wording (starts a new state).")] = None,
     alias: Annotated[list[str] | None, typer.Option(help="Replace the aliases (repeatable).")] = None,
     alert: Annotated[float | None, typer.Option(min=0, max=100, help="This claim's alert threshold.")] = None,
-    suggest: Annotated[float | None, typer.Option(min=0, max=100, help="This claim's suggest threshold.")] = None,
+    suggest: Annotated[
+        float | None, typer.Option(min=0, max=100, help="This claim's suggest threshold.")
+    ] = None,
 ) -> None:
     """Change a claim's wording, aliases or thresholds."""
 
@@ -110,7 +114,9 @@ def edit(
             bar_alert = claim.alert_threshold or settings.matching.alert_threshold
             bar_suggest = claim.suggest_threshold or settings.matching.suggest_threshold
             if bar_suggest > bar_alert:
-                raise UserError(f"the suggest threshold ({bar_suggest}) must not exceed the alert one ({bar_alert})")
+                raise UserError(
+                    f"the suggest threshold ({bar_suggest}) must not exceed the alert one ({bar_alert})"
+                )
             out.print(f"updated claim #{claim.id}")
 
     run(go(settings_of(ctx)))

@@ -60,8 +60,12 @@ def list_(ctx: typer.Context) -> None:
         for feed in feeds:
             name = feed.title or redact(feed.url)
             nxt = ago(feed.next_check_at) if feed.active else "-"
-            table.add_row(str(feed.id), state_of(feed), name, ago(feed.last_ok_at), nxt, (feed.last_error or "")[:60])
-        out.print(table if feeds else "no feeds yet: `claimbot feeds add URL` or `claimbot feeds import FILE`")
+            table.add_row(
+                str(feed.id), state_of(feed), name, ago(feed.last_ok_at), nxt, (feed.last_error or "")[:60]
+            )
+        out.print(
+            table if feeds else "no feeds yet: `claimbot feeds add URL` or `claimbot feeds import FILE`"
+        )
 
     run(go(settings_of(ctx)))
 

@@ -36,7 +36,9 @@ def current(ctx: typer.Context) -> None:
 
     async def go(settings: Settings) -> None:
         async with open_database(settings, migrate=False) as db:
-            out.print(f"database: {await current_revision(db.engine) or 'empty'}; this release: {head_revision()}")
+            out.print(
+                f"database: {await current_revision(db.engine) or 'empty'}; this release: {head_revision()}"
+            )
 
     run(go(settings_of(ctx)))
 
@@ -73,7 +75,8 @@ def seed(
 def demo(
     ctx: typer.Context,
     keep: Annotated[
-        Path | None, typer.Option(help="Keep the demo database and feeds in this folder instead of a temporary one.")
+        Path | None,
+        typer.Option(help="Keep the demo database and feeds in this folder instead of a temporary one."),
     ] = None,
 ) -> None:
     """Run the whole pipeline once over the bundled sample feeds: no token, no network; prints the alerts."""
@@ -92,15 +95,18 @@ def demo(
 
 def run_command(
     ctx: typer.Context,
-    once: Annotated[bool, typer.Option("--once", help="Poll every due feed once, drain the outbox, exit.")] = False,
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll every due feed once, drain the outbox, exit.")
+    ] = False,
     role: Annotated[
         str, typer.Option(help="all, worker (feeds and matching) or bot (Telegram and sending).")
     ] = "all",
     grace: Annotated[
-        float | None, typer.Option(min=0, help="Seconds to let running jobs finish on SIGTERM (daemon.grace).")
+        float | None,
+        typer.Option(min=0, help="Seconds to let running jobs finish on SIGTERM (daemon.grace)."),
     ] = None,
 ) -> None:
-    """Run the daemon (or one tick with --once). Exit codes: 0 ok, 1 config/database error, 3 every feed failed."""
+    """Run the daemon, or one tick with --once (exit 0 ok, 1 config/database error, 3 every feed failed)."""
     settings = settings_of(ctx)
     if role not in ("all", "worker", "bot"):
         from bot.cli.common import fail

@@ -73,9 +73,13 @@ def _parties(old: Facts, new: Facts) -> list[Change]:
     added = [p for p in new.order or sorted(new.parties) if not _known(p, old.parties) and p not in grouped]
     gone = [p for p in old.order or sorted(old.parties) if not _known(p, new.parties)]
     people = [p for p in added if _is(p, gazetteer.KIND_PERSON)]
-    others = [p for p in added if not _is(p, gazetteer.KIND_PERSON) and not _is(p, region)]
+    named = {gazetteer.acts_for(p) for p in old.parties}
+    others = [
+        p for p in added
+        if not _is(p, gazetteer.KIND_PERSON) and not _is(p, region) and gazetteer.acts_for(p) not in named
+    ]
     for party in gone:
-        if _is(party, region):
+        if _is(party, region) or any(party in g for g in old.groups):
             continue
         pool = people if _is(party, gazetteer.KIND_PERSON) else others
         if pool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 from bot.matching import gazetteer
 from bot.matching.numbers import (
     amounts_in,
@@ -122,6 +123,10 @@ def _parties(text: str) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
                 continue
             name = _strip_common(m.group())
             at_start = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1:] in ".!?:\"'‘“"
+            if at_start and name.split(" ", 1)[0].endswith("ing"):  # 'Buying American equipment ...'
+                name = name.partition(" ")[2]
+            if name.lower() in table:
+                continue
             if name and (" " in name or not at_start) and fold(name) not in STOP_WORDS:
                 spans.append((m.start(), m.end(), name))
     spans.sort()
@@ -153,11 +158,11 @@ _DETERMINERS = frozenset("the their its those these his her our this that a an a
 _FUTURE = frozenset(("will", "to", "would", "shall", "ll", "could", "may", "might", "should"))
 
 
-def _is_status(s: str, prev: str, after: list[str]) -> bool:
+def _is_status(word: str, s: str, prev: str, after: list[str]) -> bool:
     """'call' urges only as 'call on/for'; 'meet' is a meeting, not 'meet their obligations' nor 'will meet';
-    a verb followed by 'that' reports speech ('insisted on Friday that ...') rather than stating a stage."""
+    a past tense followed by 'that' reports speech ('insisted on Friday that ...'), it is not the stage."""
     nxt = after[0] if after else ""
-    if "that" in after[:4] and s not in ("deni", "reject"):
+    if "that" in after[:4] and word.endswith("ed"):
         return False
     if s == "call":
         return nxt in ("on", "for", "upon")
@@ -170,13 +175,16 @@ def _status(ws: list[str]) -> str | None:
     for i, w in enumerate(ws):
         s = stem(w)
         found = STATUS_STEMS.get(s) or STATUS_STEMS.get(w)
-        if found and _is_status(s, ws[i - 1] if i else "", ws[i + 1 : i + 5]):
+        if found and _is_status(w, s, ws[i - 1] if i else "", ws[i + 1 : i + 5]):
             return found
     return None
 
 
-_MORE = re.compile(r"(?:buy|buying|purchases?|spend|spending|import|imports)\s+(?:\w+\s+){0,2}?more"
-                   r"|more\s+(?:\w+\s+){0,2}?(?:purchases|spending|orders)", re.IGNORECASE)
+_MORE = re.compile(
+    r"\b(?:buy|buying|purchases?|spend|spending|import|imports)\s+(?:\w+\s+){0,2}?more\b"
+    r"|\bmore\s+(?:\w+\s+){0,2}?(?:purchases|spending|orders)\b",
+    re.IGNORECASE,
+)
 VAGUE_MORE = Quantity("more", None, "", exact=False)
 """'buy more weapons': a vague amount and a vague rise, which '£50bn' or '20 per cent more' makes exact."""
 

@@ -103,6 +103,7 @@ _ORGS: dict[str, tuple[str, ...]] = {
     "Pentagon": ("US Department of Defense", "Department of Defense"),
     "Congress": ("US Congress", "House of Representatives"),
     "White House": (),
+    "State Department": ("US State Department",),
     "Parliament": ("Commons", "House of Commons", "Bundestag"),
     "Bloomberg": (),
     "Reuters": (),
@@ -172,6 +173,7 @@ _AFFILIATION: dict[str, tuple[str, ...]] = {
     "United States": (
         "Donald Trump", "Pete Hegseth", "JD Vance", "Marco Rubio", "Mike Waltz", "Steve Witkoff",
         "Matthew Whitaker", "Elon Musk", "Joe Biden", "Barack Obama", "Pentagon", "Congress", "White House",
+        "State Department",
     ),
     "United Kingdom": ("Keir Starmer", "John Healey", "David Lammy", "Parliament"),
     "Germany": ("Friedrich Merz", "Olaf Scholz", "Boris Pistorius", "Jurgen Hardt"),

@@ -26,8 +26,6 @@ RARE_IDF = 7.0
 W_PRECISION, W_FUZZ = 0.2, 0.15
 W_BM25, BM25_SCALE = 0.5, 20.0
 """Half the score is the claim's BM25 score for the sentence, saturated: 1 - exp(-bm25 / BM25_SCALE)."""
-WINDOW = 3
-"""Two claim words count as a pair in the sentence when at most WINDOW - 1 words apart there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +34,6 @@ class Wording:
 
     terms: tuple[str, ...]
     termset: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
     joined: str
 
 
@@ -47,28 +44,17 @@ class Unit:
     text: str
     terms: tuple[str, ...]
     termset: frozenset[str]
-    pairs: frozenset[tuple[str, str]]
     joined: str
-
-
-def pairs_of(seq: Sequence[str], window: int) -> frozenset[tuple[str, str]]:
-    """Unordered pairs of distinct terms at most ``window - 1`` positions apart."""
-    out = set()
-    for i, a in enumerate(seq):
-        for b in seq[i + 1 : i + window]:
-            if a != b:
-                out.add((a, b) if a < b else (b, a))
-    return frozenset(out)
 
 
 def wording(text: str) -> Wording:
     ts = tuple(terms(text))
-    return Wording(ts, frozenset(ts), pairs_of(ts, 2), " ".join(ts))
+    return Wording(ts, frozenset(ts), " ".join(ts))
 
 
 def unit(text: str) -> Unit:
     ts = tuple(terms(text))
-    return Unit(text, ts, frozenset(ts), pairs_of(ts, WINDOW), " ".join(ts))
+    return Unit(text, ts, frozenset(ts), " ".join(ts))
 
 
 QUANTITY_WEIGHT = 0.3

@@ -19,8 +19,11 @@ DENIAL = frozenset(("deni", "deny", "fals", "untru", "hoax", "debunk", "refut", 
 NOT_NEGATION = frozenset(("more", "only", "just", "doubt"))
 """Words after 'no'/'not' that make it something other than a negation ('not only', 'no doubt')."""
 NEGATORS = frozenset(("not", "n't", "never", "no", "cannot", "neither"))
-STOPPERS = frozenset(("stop", "stops", "stopped", "stopping", "cease", "ceases", "ceased", "halt", "halts"))
-"""'would stop treating Europe as its priority' says what 'will no longer be focused on Europe' says."""
+STOPPERS = frozenset(
+    "stop stops stopped stopping cease ceases ceased prevent prevents prevented".split()
+)
+"""'would stop treating Europe as its priority' (or 'shift its focus away from Europe') says what 'will no
+longer be focused on Europe' says."""
 SCOPE = 4
 """Informative terms after a negation (or a denial word) that it is taken to negate."""
 
@@ -28,8 +31,9 @@ _WORDS = re.compile(r"[a-z]+(?:'t)?")
 # where the main clause ends: a trailing participle clause, a reason, an attribution, a relative clause
 _CLAUSE_END = re.compile(
     r",\s+(?:saying|insisting|arguing|adding|warning|calling|describing|telling|noting|citing|according"
-    r"|claiming|contradicting|stressing|who|which|while|although|though|but)\b"
-    r"|[;:]\s|\s[—–-]\s|\s(?:because|since|as long as|so that)\s",
+    r"|claiming|contradicting|stressing|rejecting|denying|dismissing|refusing|who|which|while|although"
+    r"|though|but)\b|,\s+an?\s+\w+\s+(?:that|which|who)\b"
+    r"|;\s|\s[—–]\s|\s(?:because|since|as long as|so that)\s",
     re.IGNORECASE,
 )
 
@@ -50,7 +54,12 @@ def _cues(ws: list[str]) -> list[int]:
     out = []
     for i, w in enumerate(ws):
         nxt = ws[i + 1] if i + 1 < len(ws) else ""
-        if (w in NEGATORS and nxt not in NOT_NEGATION) or w in STOPPERS or stem(w) in DENIAL:
+        if (
+            (w in NEGATORS and nxt not in NOT_NEGATION)
+            or w in STOPPERS
+            or (w == "away" and nxt == "from")
+            or stem(w) in DENIAL
+        ):
             out.append(i + 1 if w == "no" and nxt == "longer" else i)
     return out
 

@@ -27,11 +27,9 @@ _TAG = re.compile(r"<[^>]{0,500}>")
 _URL = re.compile(r"(?:https?://|www\.|pic\.twitter\.com/)\S+", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _HASHTAG = re.compile(r"[#@](\w+)")
-_ACRONYMS = (
-    (re.compile(r"\bU\.S\.A\.?|\bU\.S\.(?=\W|$)|\bUSA?\b"), " usa "),
-    (re.compile(r"\bU\.K\.|\bUK\b"), " uk "),
-    (re.compile(r"\bE\.U\.|\bEU\b"), " eu "),
-    (re.compile(r"\bU\.N\.|\bUN\b"), " un "),
+_ACRONYMS = re.compile(
+    r"(?P<usa>\bU\.S\.A\.?|\bU\.S\.(?=\W|$)|\bUSA?\b)|(?P<uk>\bU\.K\.|\bUK\b)"
+    r"|(?P<eu>\bE\.U\.|\bEU\b)|(?P<un>\bU\.N\.|\bUN\b)"
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _APOS = re.compile(r"['’]")
@@ -47,15 +45,18 @@ def clean(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lowercase ASCII-folded text (accents stripped; other scripts kept as they are)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
 def words(text: str) -> list[str]:
     """Lowercase words of ``text``: hashtags split at capitals, US/UK/EU/UN acronyms kept apart from 'us'."""
-    text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
-    for pattern, rep in _ACRONYMS:
-        text = pattern.sub(rep, text)
+    if "#" in text or "@" in text:
+        text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
+    if "U" in text or "E" in text:
+        text = _ACRONYMS.sub(lambda m: f" {m.lastgroup} ", text)
     out: list[str] = []
     for w in _WORD.findall(fold(text)):
         if "'" in w or "’" in w:
@@ -198,11 +199,23 @@ _BIGRAM_SYNONYMS = {
 }
 
 
+_BIGRAM_HEADS = frozenset(a[:3] for a, _ in _BIGRAM_SYNONYMS)
+"""First three letters of the first word of each bigram synonym: most words need no bigram lookup."""
+
+
 @lru_cache(maxsize=500_000)
 def term(word: str) -> str:
     """The canonical stem of one lowercase word (synonyms folded)."""
     s = stem(word)
     return _SYNONYMS.get(s, s)
+
+
+@lru_cache(maxsize=500_000)
+def _informative(word: str) -> str:
+    """The word's term, or '' for a stop word, a negation or a single letter."""
+    if word in STOP_WORDS or word in NEGATIONS or not (len(word) > 1 or word.isdigit()):
+        return ""
+    return term(word)
 
 
 def terms(text: str) -> list[str]:
@@ -213,13 +226,14 @@ def terms(text: str) -> list[str]:
     while i < n:
         w = ws[i]
         if i + 1 < n:
-            pair = _BIGRAM_SYNONYMS.get((stem(w), stem(ws[i + 1])))
+            pair = _BIGRAM_SYNONYMS.get((stem(w), stem(ws[i + 1]))) if w[:3] in _BIGRAM_HEADS else None
             if pair is not None:
                 out.append(pair)
                 i += 2
                 continue
-        if w not in STOP_WORDS and w not in NEGATIONS and (len(w) > 1 or w.isdigit()):
-            out.append(term(w))
+        kept = _informative(w)
+        if kept:
+            out.append(kept)
         i += 1
     return out
 

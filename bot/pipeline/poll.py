@@ -124,6 +124,7 @@ class Poller:
                     push=job.baseline_done,
                     now=now,
                     tally=outcome.recorded,
+                    facts_of=self.claims.index.facts,
                 )
             feed = await self._feed(session, job)
             if feed is not None:
@@ -132,6 +133,8 @@ class Poller:
                     feed.title = parsed.title[:512]
                 if parsed.bozo:
                     feed.last_error = f"accepted with problems: {parsed.bozo}"[:2000]
+        for claim_id, facts in outcome.recorded.applied.items():
+            self.claims.index.set_facts(claim_id, facts)  # later feeds of this tick compare with it
         fault_point("poll.stored")
         return outcome
 

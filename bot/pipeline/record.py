@@ -1,14 +1,15 @@
-"""The write side of a poll: sightings, claim states, events and deliveries, inside the caller's transaction."""
+"""The write side of a poll: sightings, states, events and deliveries, in the caller's transaction."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.matching.changes import should_apply
-from bot.matching.types import Match
+from bot.matching.changes import compare, should_apply
+from bot.matching.types import Facts, Match
 from bot.pipeline.claimset import ClaimMeta
 from storage import claims as claim_queries
 from storage import outbox
@@ -31,6 +32,26 @@ class Recorded:
     suggestions: int = 0
     deliveries: int = 0
     states: int = 0
+    applied: dict[int, Facts] = field(default_factory=dict)
+    """Claims whose state this transaction changed, with their new facts."""
+
+
+def merged(old: Facts, new: Facts) -> Facts:
+    """The claim's next state: what the sentence states replaces, what it leaves out is kept."""
+    updates = {
+        name: getattr(new, name)
+        for name in ("amounts", "counts", "percents", "dates", "parties", "groups", "order", "status")
+        if getattr(new, name)
+    }
+    return replace(old, polarity=new.polarity, **updates)
+
+
+def _rejudge(match: Match, current: Facts | None) -> Match:
+    """Compare again when an earlier story of the same transaction changed the claim's state."""
+    if current is None:
+        return match
+    changes = compare(current, match.facts)
+    return replace(match, kind="changed" if changes else "recurs", changes=changes)
 
 
 async def record_matches(
@@ -42,12 +63,14 @@ async def record_matches(
     push: bool,
     now: datetime,
     tally: Recorded,
+    facts_of: Callable[[int], Facts],
 ) -> None:
     """Store each match as a sighting; alerts become events owed to subscribers unless ``push`` is off."""
     for match in matches:
         meta = claims.get(int(match.claim_id))  # type: ignore[call-overload]
         if meta is None or match.score < meta.suggest_threshold:
             continue
+        match = _rejudge(match, tally.applied.get(meta.id))
         level = "alert" if match.score >= meta.alert_threshold else "suggestion"
         sighting = await add_sighting(
             session,
@@ -78,16 +101,18 @@ async def record_matches(
             story_published=story.published_at,
             current_published=meta.state_published_at,
         ):
+            state = merged(tally.applied.get(meta.id) or facts_of(meta.id), match.facts)
             await claim_queries.add_state(
                 session,
                 meta.id,
-                match.facts.to_json(),
+                state.to_json(),
                 story_id=story.id,
                 story_published_at=story.published_at,
                 sighting_id=sighting.id,
                 note="; ".join(sighting.changes),
             )
             tally.states += 1
+            tally.applied[meta.id] = state
         if push:
             event = await outbox.add_event(session, "sighting", claim_id=meta.id, sighting_id=sighting.id)
             recipients = await outbox.claim_recipients(
