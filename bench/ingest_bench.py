@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import logging
 import resource
+import sys
 import tempfile
 import time
 import uuid
@@ -52,7 +53,7 @@ from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Feed, StorySource
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 132)
 
 
 @dataclass

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Delivery, Event, Subscription
@@ -188,3 +188,44 @@ async def move_pending(session: AsyncSession, old_chat: int, new_chat: int) -> i
 async def deliveries_by_status(session: AsyncSession) -> dict[str, int]:
     query = select(Delivery.status, func.count(Delivery.id)).group_by(Delivery.status)
     return {status: int(n) for status, n in (await session.execute(query)).all()}
+
+
+async def mark_sent_many(
+    session: AsyncSession, marks: Sequence[tuple[int, int | None]], *, now: datetime
+) -> None:
+    """Mark each (delivery id, Telegram message id) sent, in one statement."""
+    if not marks:
+        return
+    table = Delivery.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("delivery_id"))
+        .values(status="sent", message_id=bindparam("telegram_id"), sent_at=now, claimed_until=None)
+    )
+    params = [{"delivery_id": d, "telegram_id": m} for d, m in marks]
+    await (await session.connection()).execute(stmt, params)
+
+
+async def last_pushes(
+    session: AsyncSession, chat_ids: Sequence[int], claim_ids: Sequence[int]
+) -> dict[tuple[int, int], datetime]:
+    """When each (chat, claim) last got a message about that claim."""
+    if not chat_ids or not claim_ids:
+        return {}
+    query = (
+        select(Delivery.chat_id, Event.claim_id, func.max(Delivery.sent_at))
+        .join(Event, Event.id == Delivery.event_id)
+        .where(
+            Event.claim_id.in_(list(claim_ids)),
+            Delivery.chat_id.in_(list(chat_ids)),
+            Delivery.status == "sent",
+        )
+        .group_by(Delivery.chat_id, Event.claim_id)
+    )
+    return {(c, k): at for c, k, at in (await session.execute(query)).all() if at is not None and k is not None}
+
+
+async def get_events(session: AsyncSession, event_ids: Sequence[int]) -> Sequence[Event]:
+    if not event_ids:
+        return []
+    return (await session.execute(select(Event).where(Event.id.in_(list(event_ids))))).scalars().all()

@@ -4,23 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sys
 import time
 from collections import defaultdict
 
 import pytest
 from aiohttp import web
-from sqlalchemy import func, select
 
-from bot.claimbook import load_seeds, read_seed_file
-from bot.resources import seeds_path
-from storage import feeds
-from storage.db import create_engine, create_sessionmaker
-from storage.migrate import upgrade
-from storage.models import Delivery, Sighting, Story
 from tests.feedserver import FeedServer
+from tests.procs import counts, daemon_env, prepare, printed_alerts, spawn
 from tests.samples import UNRELATED, WEAPONS, rss
-from tests.test_daemon import _alerts, _env
 
 pytestmark = pytest.mark.postgres
 
@@ -40,34 +32,9 @@ def _feed_handler(index: int, polls: dict[int, list[float]]) -> web.RequestHandl
     return handler
 
 
-async def _stats(url: str) -> tuple[int, int, int]:
-    engine = create_engine(url)
-    try:
-        async with create_sessionmaker(engine)() as s:
-            return (
-                int(await s.scalar(select(func.count(Story.id))) or 0),
-                int(await s.scalar(select(func.count(Sighting.id)).where(Sighting.level == "alert")) or 0),
-                int(await s.scalar(select(func.count(Delivery.id))) or 0),
-            )
-    finally:
-        await engine.dispose()
-
-
-async def _prepare(url: str, feed_urls: list[str]) -> None:
-    engine = create_engine(url)
-    try:
-        await upgrade(engine)
-        async with create_sessionmaker(engine).begin() as s:
-            await load_seeds(s, read_seed_file(seeds_path("claims.jsonl")))
-            for feed_url in feed_urls:
-                await feeds.add_feed(s, feed_url)
-    finally:
-        await engine.dispose()
-
-
 async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None:
     polls: dict[int, list[float]] = defaultdict(list)
-    env = _env(
+    env = daemon_env(
         pg_url,
         CLAIMBOT_FEEDS__POLL_INTERVAL=str(INTERVAL),
         CLAIMBOT_FEEDS__MIN_INTERVAL="1",
@@ -76,22 +43,9 @@ async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None
     )
     async with FeedServer() as server:
         urls = [server.route(f"/feed/{index}", _feed_handler(index, polls)) for index in range(FEEDS)]
-        await _prepare(pg_url, urls)
+        await prepare(pg_url, urls, trusted=False)
         roles = ["worker", "worker", "all"]
-        procs = [
-            await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "bot",
-                "run",
-                "--role",
-                role,
-                env=env,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            for role in roles
-        ]
+        procs = [await spawn(env, "run", "--role", role) for role in roles]
         await asyncio.sleep(7)
         killed_at = time.monotonic()
         procs[0].send_signal(signal.SIGKILL)
@@ -108,7 +62,7 @@ async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None
         assert min(gaps) >= INTERVAL * 0.9, (index, gaps)  # never polled twice within an interval
         assert any(m > killed_at + 1 for m in moments), index  # still polled after the kill
     assert len(polls) == FEEDS
-    stories, alerts, deliveries = await _stats(pg_url)
+    stories, alerts, sent = await counts(pg_url)
     assert stories == 2 * FEEDS  # every story stored once
-    printed = _alerts("".join(outputs))
-    assert len(printed) == len(set(printed)) == deliveries == alerts >= FEEDS  # every alert sent once
+    printed = printed_alerts("".join(outputs))
+    assert len(printed) == len(set(printed)) == sent == alerts >= FEEDS  # every alert sent once

@@ -189,7 +189,9 @@ _AFFILIATION: dict[str, tuple[str, ...]] = {
 
 def _table() -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
-    sources = ((KIND_ORG, _ORGS), (KIND_COUNTRY, _COUNTRIES), (KIND_REGION, _REGIONS), (KIND_PERSON, _OFFICES))
+    sources = (
+        (KIND_ORG, _ORGS), (KIND_COUNTRY, _COUNTRIES), (KIND_REGION, _REGIONS), (KIND_PERSON, _OFFICES)
+    )
     for kind, source in sources:
         for canonical, others in source.items():
             for name in (canonical, *others):

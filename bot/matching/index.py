@@ -128,11 +128,12 @@ class ClaimIndex:
         """Each pooled claim with its best unit and wording, best first."""
         query: Counter[str] = Counter(t for u in units for t in u.termset)
         out = []
+        memo: dict[frozenset[str], float] = {}
         for i in self._pool(query, size):
             best: tuple[float, Unit | None, Wording | None] = (0.0, None, None)
             tf = Counter(t for w in self._wordings[i] for t in w.terms)
             for u in units:
-                s, w = best_wording(self._wordings[i], u, self.idf, self.default_idf)
+                s, w = best_wording(self._wordings[i], u, self.idf, self.default_idf, memo)
                 if w is None:
                     continue
                 s = combine(s, self._bm25(tf, i, u))

@@ -70,7 +70,23 @@ def weight(t: str, idf: Mapping[str, float], default_idf: float) -> float:
     return w * QUANTITY_WEIGHT if t in _QUANTITY or t[:1].isdigit() else w
 
 
-def score_wording(w: Wording, u: Unit, idf: Mapping[str, float], default_idf: float) -> float:
+def total(
+    termset: frozenset[str], idf: Mapping[str, float], default_idf: float, memo: dict[frozenset[str], float]
+) -> float:
+    """Weight of a whole wording or unit, remembered in ``memo`` (one per story: idf does not change)."""
+    found = memo.get(termset)
+    if found is None:
+        found = memo[termset] = sum(weight(t, idf, default_idf) for t in termset)
+    return found
+
+
+def score_wording(
+    w: Wording,
+    u: Unit,
+    idf: Mapping[str, float],
+    default_idf: float,
+    memo: dict[frozenset[str], float] | None = None,
+) -> float:
     """Score 0-100 of one wording against one unit."""
     if not w.termset or not u.termset:
         return 0.0
@@ -78,8 +94,9 @@ def score_wording(w: Wording, u: Unit, idf: Mapping[str, float], default_idf: fl
     if not shared:
         return 0.0
     covered = sum(weight(t, idf, default_idf) for t in shared)
-    coverage = covered / sum(weight(t, idf, default_idf) for t in w.termset)
-    precision = covered / sum(weight(t, idf, default_idf) for t in u.termset)
+    memo = {} if memo is None else memo
+    coverage = covered / total(w.termset, idf, default_idf, memo)
+    precision = covered / total(u.termset, idf, default_idf, memo)
     evidence = 1.0 - math.exp(-covered / RARE_IDF / EVIDENCE_SCALE)
     fz = float(fuzz.token_set_ratio(w.joined, u.joined)) / 100.0
     raw = math.pow(coverage, COVERAGE_EXP) * evidence * (1 - W_PRECISION + W_PRECISION * precision)
@@ -93,11 +110,15 @@ def combine(wording_score: float, bm25: float) -> float:
 
 
 def best_wording(
-    wordings: Sequence[Wording], u: Unit, idf: Mapping[str, float], default_idf: float
+    wordings: Sequence[Wording],
+    u: Unit,
+    idf: Mapping[str, float],
+    default_idf: float,
+    memo: dict[frozenset[str], float] | None = None,
 ) -> tuple[float, Wording | None]:
     best, chosen = 0.0, None
     for w in wordings:
-        s = score_wording(w, u, idf, default_idf)
+        s = score_wording(w, u, idf, default_idf, memo)
         if s > best:
             best, chosen = s, w
     return best, chosen

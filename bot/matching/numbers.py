@@ -196,7 +196,8 @@ def dates_in(text: str) -> tuple[str, tuple[str, ...]]:
     ones as phrases ('within weeks', 'next monday')."""
     found = [m for m in _DATE.finditer(text) if not (m.group("d1") and int(m.group("d1")) > 31)]
     relative = list(_RELATIVE.finditer(text))
-    dates = tuple(dict.fromkeys([d for d in (_date(m) for m in found) if d] + [_relative(m) for m in relative]))
+    absolute = [d for d in (_date(m) for m in found) if d]
+    dates = tuple(dict.fromkeys(absolute + [_relative(m) for m in relative]))
     return _mask(text, [m.span() for m in found + relative]), dates
 
 

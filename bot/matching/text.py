@@ -8,6 +8,7 @@ import unicodedata
 from functools import lru_cache
 
 from bot.matching.stem import stem
+from bot.matching.synonyms import BIGRAM_SYNONYMS, SYNONYMS
 
 STOP_WORDS = frozenset(
     """a about above after again against all also am an and any are aren't as at be because been before being
@@ -69,137 +70,7 @@ def words(text: str) -> list[str]:
     return out
 
 
-# Stems that mean the same thing in news copy, folded to one canonical stem.
-_SYNONYMS = {
-    "purchas": "bui",
-    "bought": "bui",
-    "acquir": "bui",
-    "arm": "weapon",
-    "armament": "weapon",
-    "weaponri": "weapon",
-    "reduc": "cut",
-    "slash": "cut",
-    "lower": "cut",
-    "expand": "grow",
-    "jet": "plane",
-    "aircraft": "plane",
-    "warplan": "plane",
-    "bureaucrat": "bureaucraci",
-    "redtap": "bureaucraci",
-    "american": "america",
-    "usa": "america",
-    "british": "britain",
-    "uk": "britain",
-    "european": "europ",
-    "german": "germani",
-    "french": "franc",
-    "italian": "itali",
-    "korean": "korea",
-    "russian": "russia",
-    "ukrainian": "ukrain",
-    "chines": "china",
-    "polish": "poland",
-    "canadian": "canada",
-    "mexican": "mexico",
-    "iranian": "iran",
-    "israeli": "israel",
-    "japanes": "japan",
-    "indian": "india",
-    "spanish": "spain",
-    "australian": "australia",
-    "turkish": "turkei",
-    "dutch": "netherland",
-    "swedish": "sweden",
-    "romanian": "romania",
-    "finnish": "finland",
-    "norwegian": "norwai",
-    "danish": "denmark",
-    "pact": "deal",
-    "agreement": "deal",
-    "contract": "deal",
-    "urg": "urg",
-    "press": "urg",
-    "push": "urg",
-    "insist": "demand",
-    "commit": "commit",
-    "pledg": "commit",
-    "promis": "commit",
-    "militari": "defens",
-    "armi": "armi",
-    "troop": "armi",
-    "presid": "presid",
-    "secur": "secur",
-    "safeti": "secur",
-    "nato's": "nato",
-    "kill": "kill",
-    "murder": "kill",
-    "slain": "kill",
-    "dead": "die",
-    "death": "die",
-    "photo": "photo",
-    "pictur": "photo",
-    "imag": "photo",
-    "video": "video",
-    "footag": "video",
-    # defence and trade news: hardware, money, speed, priority, persuasion
-    "kit": "weapon",
-    "equip": "weapon",
-    "hardwar": "weapon",
-    "import": "bui",
-    "shop": "bui",
-    "order": "bui",
-    "oblig": "commit",
-    "guarante": "commit",
-    "budget": "spend",
-    "ga": "energi",
-    "oil": "energi",
-    "lng": "energi",
-    "telephon": "phone",
-    "fast": "fast",
-    "faster": "fast",
-    "quick": "fast",
-    "quickli": "fast",
-    "quicker": "fast",
-    "rapid": "fast",
-    "rapidli": "fast",
-    "primarili": "primari",
-    "main": "primari",
-    "top": "primari",
-    "prioriti": "focus",
-    "focu": "focus",
-    "shield": "protect",
-    "preserv": "protect",
-    "guard": "protect",
-    "safeguard": "protect",
-    "maker": "industri",
-    "manufactur": "industri",
-    "delai": "slow",
-    "persuad": "convinc",
-    "swai": "convinc",
-    "busi": "econom",
-    "case": "argument",
-    "argu": "argument",
-    "seek": "want",
-    "sought": "want",
-    "built": "build",
-    "simplifi": "cut",
-    "streamlin": "cut",
-}
-_BIGRAM_SYNONYMS = {
-    ("red", "tape"): "bureaucraci",
-    ("unit", "state"): "america",
-    ("unit", "kingdom"): "britain",
-    ("great", "britain"): "britain",
-    ("european", "union"): "eu",
-    ("bargain", "chip"): "leverag",
-    ("oper", "togeth"): "interoper",
-    ("oper", "jointli"): "interoper",
-    ("work", "togeth"): "interoper",
-    ("fight", "togeth"): "interoper",
-}
-
-
-_BIGRAM_HEADS = frozenset(a[:3] for a, _ in _BIGRAM_SYNONYMS)
+_BIGRAM_HEADS = frozenset(a[:3] for a, _ in BIGRAM_SYNONYMS)
 """First three letters of the first word of each bigram synonym: most words need no bigram lookup."""
 
 
@@ -207,7 +78,7 @@ _BIGRAM_HEADS = frozenset(a[:3] for a, _ in _BIGRAM_SYNONYMS)
 def term(word: str) -> str:
     """The canonical stem of one lowercase word (synonyms folded)."""
     s = stem(word)
-    return _SYNONYMS.get(s, s)
+    return SYNONYMS.get(s, s)
 
 
 @lru_cache(maxsize=500_000)
@@ -226,7 +97,7 @@ def terms(text: str) -> list[str]:
     while i < n:
         w = ws[i]
         if i + 1 < n:
-            pair = _BIGRAM_SYNONYMS.get((stem(w), stem(ws[i + 1]))) if w[:3] in _BIGRAM_HEADS else None
+            pair = BIGRAM_SYNONYMS.get((stem(w), stem(ws[i + 1]))) if w[:3] in _BIGRAM_HEADS else None
             if pair is not None:
                 out.append(pair)
                 i += 2
