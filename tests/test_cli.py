@@ -133,3 +133,16 @@ def test_demo_prints_alerts() -> None:
     assert "#1 Trump urges Britain" in out
     assert "[CHANGED] #10 Poland signed" in out
     assert "demo: 2 feeds" in out
+
+
+def test_status_and_db_commands(env: dict[str, str], tmp_path: Path) -> None:
+    code, out, _ = invoke("status")
+    assert code == 0 and "last tick" in out and "never" in out
+    feed = tmp_path / "f.xml"
+    feed.write_bytes(rss(("a", "Title", "Text")))
+    assert invoke("feeds", "add", str(feed))[0] == 0
+    assert invoke("run", "--once")[0] == 0
+    code, out, _ = invoke("status")
+    assert code == 0 and "1 feeds, 0 failed" in out and "1 ok" in out and "0 pending" in out
+    code, out, _ = invoke("db", "current")
+    assert code == 0 and "database: 0001" in out
