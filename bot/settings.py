@@ -124,6 +124,8 @@ class DeliverySettings(_Section):
     backoff_max: float = Field(3600.0, gt=0)
     lease: float = Field(300.0, gt=0)
     cooldown: float = Field(3600.0, ge=0)
+    outage_backoff_max: float = Field(60.0, gt=0)
+    mark_interval: float = Field(0.05, gt=0, le=5)
 
 
 class LogSettings(_Section):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Delivery, Event, Subscription
@@ -196,7 +196,7 @@ async def mark_sent_many(
     """Mark each (delivery id, Telegram message id) sent, in one statement."""
     if not marks:
         return
-    table = Delivery.__table__
+    table = cast(Table, Delivery.__table__)
     stmt = (
         update(table)
         .where(table.c.id == bindparam("delivery_id"))
@@ -222,7 +222,8 @@ async def last_pushes(
         )
         .group_by(Delivery.chat_id, Event.claim_id)
     )
-    return {(c, k): at for c, k, at in (await session.execute(query)).all() if at is not None and k is not None}
+    rows = (await session.execute(query)).all()
+    return {(c, k): at for c, k, at in rows if at is not None and k is not None}
 
 
 async def get_events(session: AsyncSession, event_ids: Sequence[int]) -> Sequence[Event]:

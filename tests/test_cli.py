@@ -146,3 +146,25 @@ def test_status_and_db_commands(env: dict[str, str], tmp_path: Path) -> None:
     assert code == 0 and "1 feeds, 0 failed" in out and "1 ok" in out and "0 pending" in out
     code, out, _ = invoke("db", "current")
     assert code == 0 and "database: 0001" in out
+
+
+def test_json_logs_carry_no_secrets(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    feed = tmp_path / "f.xml"
+    feed.write_text("not a feed")
+    assert invoke("feeds", "add", str(feed))[0] == 0
+    monkeypatch.setenv("CLAIMBOT_TELEGRAM__API_BASE", "http://127.0.0.1:9")  # nothing listens there
+    code, _, err = invoke("--log-format", "json", "run", "--once")
+    assert code == 3, err
+    records = [json.loads(line) for line in err.splitlines() if line.strip()]
+    assert any(r["message"].startswith("poll: feeds=1") for r in records)
+    assert all({"time", "level", "logger", "message"} <= r.keys() for r in records)
+
+
+def test_credentials_in_feed_urls_stay_out_of_output(env: dict[str, str]) -> None:
+    code, out, err = invoke("feeds", "add", "http://user:hunter2@127.0.0.1:9/feed?token=s3cret")
+    assert code == 0
+    code, out2, err2 = invoke("feeds", "list")
+    code, _, err3 = invoke("run", "--once")
+    assert "hunter2" not in out + err + out2 + err2 + err3 and "s3cret" not in out + out2 + err3

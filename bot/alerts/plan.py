@@ -55,7 +55,8 @@ async def plan_batch(
     messages: dict[int, Message | None],
 ) -> Plan:
     plan = Plan()
-    for event in await outbox.get_events(session, [e for e in {d.event_id for d in due} if e not in messages]):
+    unread = [e for e in {d.event_id for d in due} if e not in messages]
+    for event in await outbox.get_events(session, unread):
         messages[event.id] = await load_message(session, event)
     live: list[Delivery] = []
     for delivery in due:
@@ -139,7 +140,8 @@ async def _digest(
 ) -> None:
     """Deliveries that waited for the digest go out as one (or a few) digest messages; new ones wait."""
     ready = [d for d in group if d.last_error == DIGEST]
-    await _defer(session, plan, [d for d in group if d.last_error != DIGEST], next_digest(policy, now), DIGEST)
+    new = [d for d in group if d.last_error != DIGEST]
+    await _defer(session, plan, new, next_digest(policy, now), DIGEST)
     taken = 0
     for notice, count in digests([_msg(messages, d) for d in ready]):
         part = ready[taken : taken + count]

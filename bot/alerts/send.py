@@ -1,10 +1,15 @@
-"""Draining the outbox: each pending delivery is sent once and marked sent in its own small transaction.
+"""Draining the outbox: each due delivery is sent once, after its chat's policy (bot/alerts/plan.py) has had
+its say, and marked sent with its Telegram message id.
 
-A crash can repeat only the messages in flight (at most ``delivery.concurrency``): each is marked sent,
-with its Telegram message id, right after the transport returns. Deliveries claimed but not yet sent
-when a drain is cancelled are handed back at once; after a crash their lease runs out.
+*In flight* means: the send has started and its "sent" mark is not yet committed. Marks are committed in
+small batches (bot/alerts/marks.py) and a message holds one of the ``delivery.concurrency`` slots until its
+mark is in, so a crash can repeat at most ``delivery.concurrency`` messages — the ones in flight — never
+more. Deliveries claimed but not sent when a drain stops are handed back at once; after a crash their
+lease (``delivery.lease``) runs out.
 
 Failures, by what the transport says (:class:`SendError`):
+``outage`` (network error, 5xx: the Bot API is down) pauses all sending with backoff up to
+``outage_backoff_max``, counts no attempt and loses nothing — the next drain after the pause probes again;
 ``chat_gone`` (403, chat not found) deactivates the chat and drops what it was still owed;
 ``migrate_to`` moves the chat's subscriptions and pending deliveries to the new id (sent next batch);
 ``retry_after`` (429) waits within the drain, bounded by ``retry_after_cap``/``retry_after_tries``,
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,12 +29,13 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.alerts.load import load_message
+from bot.alerts.marks import MarkBuffer
+from bot.alerts.plan import Message, Outgoing, plan_batch
 from bot.alerts.render import Alert, Notice
 from bot.alerts.throttle import Throttle
+from bot.faults import fault_point
 from bot.settings import DeliverySettings
 from storage import chats, outbox
-from storage.models import Delivery
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +44,7 @@ class SendError(Exception):
     """A delivery failed; ``retry_after`` set means try again later, ``permanent`` means give up.
 
     ``chat_gone``: the chat blocked the bot or no longer exists; ``migrate_to``: the group now lives
-    under that id.
+    under that id; ``outage``: the Bot API itself is unreachable or failing (nothing about this message).
     """
 
     def __init__(
@@ -48,12 +55,14 @@ class SendError(Exception):
         permanent: bool = False,
         chat_gone: bool = False,
         migrate_to: int | None = None,
+        outage: bool = False,
     ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
         self.permanent = permanent or chat_gone
         self.chat_gone = chat_gone
         self.migrate_to = migrate_to
+        self.outage = outage
 
 
 class Transport(Protocol):
@@ -72,10 +81,42 @@ class DrainResult:
     flood_waits: int = 0
     chats_gone: int = 0
     migrated: int = 0
+    deferred: int = 0
+    folded: int = 0
+    outages: int = 0
 
 
 def _now() -> datetime:
     return datetime.now().astimezone()
+
+
+@dataclass(slots=True)
+class Outage:
+    """The Bot API is down: sending pauses, with exponential backoff, until a send gets through."""
+
+    base: float
+    cap: float
+    since: float | None = None
+    tries: int = 0
+    resume_at: float = 0.0
+
+    def paused(self) -> bool:
+        return time.monotonic() < self.resume_at
+
+    def failed(self, exc: SendError) -> None:
+        if self.paused():
+            return  # the other sends that were on their way when it went down
+        now = time.monotonic()
+        self.since = now if self.since is None else self.since
+        delay = min(self.base * 2**self.tries, self.cap)
+        self.tries += 1
+        self.resume_at = now + delay
+        logger.warning("Bot API unreachable (%s); sending paused for %.1fs", exc, delay)
+
+    def ok(self) -> None:
+        if self.since is not None:
+            logger.info("Bot API reachable again after %.1fs; catching up", time.monotonic() - self.since)
+            self.since, self.tries = None, 0
 
 
 @dataclass(slots=True)
@@ -85,42 +126,56 @@ class Sender:
     settings: DeliverySettings
     clock: Callable[[], datetime] = field(default=_now)
     throttle: Throttle | None = None
+    outage: Outage = field(init=False)
 
     def __post_init__(self) -> None:
         if self.throttle is None and getattr(self.transport, "rate_limited", False):
             self.throttle = Throttle(self.settings)
+        self.outage = Outage(self.settings.backoff_base, self.settings.outage_backoff_max)
 
     async def drain(self, *, batch: int | None = None) -> DrainResult:
-        """Send every delivery due now, batch by batch, until none is left."""
+        """Send every delivery due now, batch by batch, until none is left (or the Bot API is down)."""
         result = DrainResult()
         size = batch or max(100, int(self.settings.global_per_second * 4))
-        while True:
-            async with self.sessionmaker.begin() as session:
-                due = await outbox.claim_pending(
-                    session, now=self.clock(), limit=size, lease=self.settings.lease
-                )
-                order = [(d.id, d.chat_id) for d in due]
-            if not order:
-                return result
-            await self._send_batch(order, result)
+        messages: dict[int, Message | None] = {}  # one read per event: fan-outs share it
+        marks = MarkBuffer(
+            self.sessionmaker,
+            interval=self.settings.mark_interval,
+            batch=self.settings.concurrency // 2,
+            clock=self.clock,
+        )
+        async with marks:
+            while not self.outage.paused():
+                async with self.sessionmaker.begin() as session:
+                    now = self.clock()
+                    due = await outbox.claim_pending(session, now=now, limit=size, lease=self.settings.lease)
+                    if not due:
+                        break
+                    plan = await plan_batch(
+                        session, due, now=now, default_cooldown=self.settings.cooldown, messages=messages
+                    )
+                result.deferred += plan.deferred
+                result.dropped += plan.dropped
+                result.folded += plan.folded
+                await self._send_batch(plan.by_chat, marks, result)
+        return result
 
-    async def _send_batch(self, order: list[tuple[int, int]], result: DrainResult) -> None:
-        by_chat: dict[int, list[int]] = {}
-        for delivery_id, chat_id in order:
-            by_chat.setdefault(chat_id, []).append(delivery_id)
-        unsent = {delivery_id for delivery_id, _ in order}
+    async def _send_batch(
+        self, by_chat: dict[int, list[Outgoing]], marks: MarkBuffer, result: DrainResult
+    ) -> None:
+        unsent = {i for items in by_chat.values() for item in items for i in item.delivery_ids}
         gate = asyncio.Semaphore(self.settings.concurrency)
-        messages: dict[int, Alert | Notice | None] = {}
 
-        async def one_chat(ids: list[int]) -> None:
-            for delivery_id in ids:  # one chat's messages go out in order, one at a time
-                await self._send_one(delivery_id, gate, result, messages)
-                unsent.discard(delivery_id)
+        async def one_chat(items: list[Outgoing]) -> None:
+            for item in items:  # one chat's messages go out in order, one at a time
+                if not await self._send_one(item, gate, marks, result):
+                    return  # the chat is gone or moved (its deliveries are dealt with), or the API is down
+                unsent.difference_update(item.delivery_ids)
 
         try:
             async with asyncio.TaskGroup() as group:  # a failure cancels the siblings before the release
-                for ids in by_chat.values():
-                    group.create_task(one_chat(ids))
+                for items in by_chat.values():
+                    group.create_task(one_chat(items))
         finally:
             if unsent:
                 await asyncio.shield(self._release(sorted(unsent)))
@@ -129,56 +184,45 @@ class Sender:
         async with self.sessionmaker.begin() as session:
             await outbox.release(session, ids)
 
-    async def _load(
-        self, delivery_id: int, messages: dict[int, Alert | Notice | None]
-    ) -> tuple[Delivery | None, Alert | Notice | None]:
-        """The delivery, if still ours, and its message (read once per event per batch: fan-outs share it)."""
-        async with self.sessionmaker() as session:
-            delivery = await session.get(Delivery, delivery_id)
-            if delivery is None or delivery.status != "sending":
-                return None, None  # dropped meanwhile (its chat went away) or taken over
-            if delivery.event_id not in messages:
-                event = await outbox.get_event(session, delivery.event_id)
-                messages[delivery.event_id] = await load_message(session, event) if event else None
-        return delivery, messages[delivery.event_id]
-
     async def _send_one(
-        self,
-        delivery_id: int,
-        gate: asyncio.Semaphore,
-        result: DrainResult,
-        messages: dict[int, Alert | Notice | None],
-    ) -> None:
-        delivery, message = await self._load(delivery_id, messages)
-        if delivery is None:
-            return
-        if message is None:
-            async with self.sessionmaker.begin() as session:
-                await outbox.mark_dropped(session, delivery_id, error="what it was about is gone")
-            result.dropped += 1
-            return
+        self, item: Outgoing, gate: asyncio.Semaphore, marks: MarkBuffer, result: DrainResult
+    ) -> bool:
+        """Send ``item``, retrying 429s within bounds; False when this chat's remaining items must wait."""
         tries = 0
         while True:
             if self.throttle is not None:
-                await self.throttle.acquire(delivery.chat_id)
-            try:
-                async with gate:
-                    message_id = await self.transport.send(delivery.chat_id, delivery.topic_id, message)
-            except SendError as exc:
-                if self._wait_in_drain(exc, tries):
-                    tries += 1
-                    result.flood_waits += 1
-                    if self.throttle is not None:
-                        self.throttle.hold(delivery.chat_id, exc.retry_after or 0.0)
-                    else:
-                        await asyncio.sleep(exc.retry_after or 0.0)
-                    continue
-                await self._failed(delivery, exc, result)
-                return
-            async with self.sessionmaker.begin() as session:
-                await outbox.mark_sent(session, delivery_id, message_id=message_id, now=self.clock())
-            result.sent += 1
-            return
+                await self.throttle.wait_chat(item.chat_id)
+            error: SendError | None = None
+            async with gate:  # held until the mark is committed: a crash repeats at most `concurrency`
+                if self.outage.paused():
+                    return False
+                if self.throttle is not None:
+                    await self.throttle.acquire(item.chat_id)  # the rate slot is booked only once we may send
+                try:
+                    message_id = await self.transport.send(item.chat_id, item.topic_id, item.message)
+                except SendError as exc:
+                    error = exc
+                else:
+                    fault_point("send.sent")  # accepted by the transport, not yet recorded
+                    await marks.sent(item.delivery_ids, message_id)
+            if error is None:
+                result.sent += len(item.delivery_ids)
+                self.outage.ok()
+                return True
+            if error.outage:
+                result.outages += 1
+                self.outage.failed(error)
+                return False
+            if self._wait_in_drain(error, tries):
+                tries += 1
+                result.flood_waits += 1
+                if self.throttle is not None:
+                    self.throttle.hold(item.chat_id, error.retry_after or 0.0)
+                else:
+                    await asyncio.sleep(error.retry_after or 0.0)
+                continue
+            await self._failed(item, error, result)
+            return error.migrate_to is None and not error.chat_gone
 
     def _wait_in_drain(self, exc: SendError, tries: int) -> bool:
         return (
@@ -187,36 +231,37 @@ class Sender:
             and tries < self.settings.retry_after_tries
         )
 
-    async def _failed(self, delivery: Delivery, exc: SendError, result: DrainResult) -> None:
+    async def _failed(self, item: Outgoing, exc: SendError, result: DrainResult) -> None:
+        chat_id, ids = item.chat_id, item.delivery_ids
         async with self.sessionmaker.begin() as session:
             if exc.migrate_to is not None:
-                await chats.migrate_chat(session, delivery.chat_id, exc.migrate_to)
-                await outbox.move_pending(session, delivery.chat_id, exc.migrate_to)
+                await chats.migrate_chat(session, chat_id, exc.migrate_to)
+                await outbox.move_pending(session, chat_id, exc.migrate_to)
                 result.migrated += 1
-                logger.info("chat %d migrated to %d; its deliveries follow", delivery.chat_id, exc.migrate_to)
+                logger.info("chat %d migrated to %d; its deliveries follow", chat_id, exc.migrate_to)
                 return
             if exc.chat_gone:
-                await chats.deactivate_chat(session, delivery.chat_id)
-                result.dropped += await outbox.drop_pending_for_chat(
-                    session, delivery.chat_id, error=str(exc)
-                )
+                await chats.deactivate_chat(session, chat_id)
+                result.dropped += await outbox.drop_pending_for_chat(session, chat_id, error=str(exc))
                 result.chats_gone += 1
-                logger.info("chat %d deactivated: %s", delivery.chat_id, exc)
+                logger.info("chat %d deactivated: %s", chat_id, exc)
                 return
             if exc.permanent:
-                await outbox.mark_dropped(session, delivery.id, error=str(exc))
-                result.dropped += 1
-                logger.warning("delivery #%d to chat %d dropped: %s", delivery.id, delivery.chat_id, exc)
+                for delivery_id in ids:
+                    await outbox.mark_dropped(session, delivery_id, error=str(exc))
+                result.dropped += len(ids)
+                logger.warning("deliveries %s to chat %d dropped: %s", ids, chat_id, exc)
                 return
             delay = exc.retry_after
             if delay is None:
-                delay = min(self.settings.backoff_base * 2**delivery.attempts, self.settings.backoff_max)
-            await outbox.mark_retry(
-                session,
-                delivery.id,
-                error=str(exc),
-                at=self.clock() + timedelta(seconds=delay),
-                max_attempts=self.settings.max_attempts,
-            )
-            result.retried += 1
-        logger.warning("delivery #%d to chat %d failed: %s", delivery.id, delivery.chat_id, exc)
+                delay = min(self.settings.backoff_base * 2**item.attempts, self.settings.backoff_max)
+            for delivery_id in ids:
+                await outbox.mark_retry(
+                    session,
+                    delivery_id,
+                    error=str(exc),
+                    at=self.clock() + timedelta(seconds=delay),
+                    max_attempts=self.settings.max_attempts,
+                )
+            result.retried += len(ids)
+        logger.warning("deliveries %s to chat %d failed: %s", ids, chat_id, exc)

@@ -1,7 +1,8 @@
 """Telegram's send limits kept on our side: per chat, per group per minute, and overall per second.
 
 Slots are reserved synchronously (no await between reading and booking), so concurrent senders in one
-event loop never book the same slot. Group chats have negative ids in Telegram.
+event loop never book the same slot; booking continues from the last slot or now, whichever is later, so a
+stall is never followed by a catch-up burst. Group chats have negative ids in Telegram.
 """
 
 from __future__ import annotations
@@ -33,6 +34,17 @@ class Throttle:
         self._global_next = 0.0
         self._chat_next: dict[int, float] = {}
         self._group_sent: dict[int, list[float]] = {}
+
+    async def wait_chat(self, chat_id: int) -> None:
+        """Wait until ``chat_id`` (and its group window) would take a message; books nothing.
+
+        The sender waits here before taking a concurrency slot, then books the global slot with
+        :meth:`acquire` once it holds one, so slots are never booked by sends that cannot go yet.
+        """
+        while (ready := max(self._chat_next.get(chat_id, 0.0), self._group_ready(chat_id, self._clock()))) > (
+            now := self._clock()
+        ):
+            await self._sleep(ready - now)
 
     async def acquire(self, chat_id: int) -> None:
         """Wait until a message to ``chat_id`` may go out, and book it."""

@@ -18,7 +18,7 @@ def feedback_keyboard(claim_id: int, sighting_id: int, chosen: str | None = None
     """✅ / ❌ / 🔕 for one sighting; the chosen answer (``relevant`` or ``wrong``) is marked."""
 
     def button(text: str, action: str) -> InlineKeyboardButton:
-        data = Feedback(action=action, sighting=sighting_id, claim=claim_id)  # type: ignore[arg-type]
+        data = Feedback(action=action, sighting=sighting_id, claim=claim_id)
         return InlineKeyboardButton(text=text, callback_data=data.pack())
 
     ok = "✅ Relevant" + (" ✓" if chosen == "relevant" else "")

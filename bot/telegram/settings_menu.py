@@ -107,7 +107,7 @@ def _keyboard(chat: Chat, settings: Settings) -> InlineKeyboardMarkup:
         return [
             InlineKeyboardButton(
                 text=("• " if key == current else "") + label,
-                callback_data=Policy(field=field, value=key).pack(),  # type: ignore[arg-type]
+                callback_data=Policy(field=field, value=key).pack(),
             )
             for key, label in options.items()
         ]

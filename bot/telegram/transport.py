@@ -10,6 +10,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -69,6 +70,8 @@ class TelegramTransport:
             )
         except TelegramAPIError as exc:
             raise as_send_error(exc) from exc
+        except ClientDecodeError as exc:  # a proxy's error page instead of the Bot API
+            raise SendError(f"ClientDecodeError: {exc.message}", outage=True) from exc
         return sent.message_id
 
     async def close(self) -> None:
@@ -89,5 +92,5 @@ def as_send_error(exc: TelegramAPIError) -> SendError:
         lowered = exc.message.lower()
         return SendError(reason, chat_gone=any(mark in lowered for mark in _GONE), permanent=True)
     if isinstance(exc, TelegramNetworkError | TelegramServerError):
-        return SendError(reason)
+        return SendError(reason, outage=True)
     return SendError(reason)
