@@ -29,5 +29,6 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("alembic", "apscheduler", "aiogram.event", "aiosqlite", "asyncio"):
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: already running" is by design
+    for noisy in ("alembic", "aiogram.event", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -10,6 +10,11 @@ Telegram-like rate limits itself (real 429 replies with ``retry_after``) and ans
         api.block(CHAT)            # 403 from now on
         api.migrate(GROUP, NEW_ID) # 400 with migrate_to_chat_id
         api.flood(times=3, retry_after=1)
+        api.down(502)              # every method answers 502 until api.up()
+        await api.stop(); await api.start()  # connection refused in between; same port after
+
+Waits are event-driven: :meth:`wait_for` re-checks its condition whenever the double records a call
+(and every 50 ms for conditions on other state), so a generous timeout costs nothing when things go well.
 """
 
 from __future__ import annotations
@@ -86,6 +91,8 @@ class BotAPI:
     files: dict[str, bytes] = field(default_factory=dict)
     documents: list[tuple[int, str, bytes]] = field(default_factory=list)
     latency: float = 0.0
+    outage: int | None = None
+    """HTTP status every method answers with (an injected outage), or None."""
 
     def __post_init__(self) -> None:
         self._updates: deque[Json] = deque()
@@ -100,23 +107,32 @@ class BotAPI:
         self._group_times: dict[int, deque[float]] = {}
         self._global_times: deque[float] = deque()
         self._runner: web.AppRunner | None = None
+        self._activity = asyncio.Event()
         self.port = 0
 
     # -- lifecycle ------------------------------------------------------------------------------------
     async def __aenter__(self) -> BotAPI:
-        app = web.Application(client_max_size=20 * 1024 * 1024)
-        app.router.add_post("/bot{token}/{method}", self._method)
-        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        await self.start()
         return self
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        await self.stop()
+
+    async def start(self) -> None:
+        """Listen (again, on the same port after :meth:`stop`)."""
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_post("/bot{token}/{method}", self._method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        """Stop listening: clients get "connection refused" until :meth:`start`."""
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -211,6 +227,13 @@ class BotAPI:
     def migrate(self, chat_id: int, new_id: int) -> None:
         self._migrated[chat_id] = new_id
 
+    def down(self, status: int = 502) -> None:
+        """Every method answers ``status`` (a failing Bot API) until :meth:`up`."""
+        self.outage = status
+
+    def up(self) -> None:
+        self.outage = None
+
     def flood(self, *, times: int, retry_after: float = 1, chat_id: int | None = None) -> None:
         """The next ``times`` sends (to ``chat_id``, or any) get 429 with ``retry_after``."""
         self._floods.append((chat_id, retry_after, times))
@@ -224,15 +247,22 @@ class BotAPI:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, condition: Callable[[], Any], timeout: float = 5.0) -> Any:
+    async def wait_for(self, condition: Callable[[], Any], timeout: float = 30.0) -> Any:
+        """``condition()`` once it is true, re-checked at each call the double records."""
         deadline = time.monotonic() + timeout
-        while not (value := condition()):
-            if time.monotonic() > deadline:
+        while True:
+            self._activity.clear()  # before the check, so a call in between is not missed
+            if value := condition():
+                return value
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise AssertionError(f"timed out after {timeout}s waiting for the bot")
-            await asyncio.sleep(0.01)
-        return value
+            try:
+                await asyncio.wait_for(self._activity.wait(), min(left, 0.05))
+            except TimeoutError:
+                pass
 
-    async def wait_message(self, chat_id: int, *, after: int = 0, timeout: float = 5.0) -> Sent:
+    async def wait_message(self, chat_id: int, *, after: int = 0, timeout: float = 30.0) -> Sent:
         """The first message to ``chat_id`` after the ``after`` ones already there."""
         found = await self.wait_for(lambda: self.messages(chat_id)[after:], timeout)
         return found[0]  # type: ignore[no-any-return]
@@ -250,8 +280,11 @@ class BotAPI:
         method = request.match_info["method"]
         params = await _params(request)
         self.calls.append(Call(method, params, time.monotonic()))
+        self._activity.set()
         if self.latency:
             await asyncio.sleep(self.latency)
+        if self.outage is not None:
+            return _error(APIError(self.outage, "Bad Gateway"))
         handler = getattr(self, f"_do_{method}", None)
         if handler is None:
             return _error(APIError(404, f"Not Found: method {method} is not in the double"))
@@ -359,6 +392,7 @@ class BotAPI:
             method,
         )
         self.sent.append(sent)
+        self._activity.set()
         kind = "private" if chat_id > 0 else "supergroup"
         result: Json = {
             "message_id": sent.message_id,

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.alerts.send import Sender
@@ -136,19 +138,62 @@ async def test_migrated_group_gets_its_subscriptions_moved_and_the_message_resen
         assert (delivery.chat_id, delivery.status) == (-100901, "sent")
 
 
-async def test_network_errors_retry_with_backoff(db: Db) -> None:
+async def test_unreachable_bot_api_counts_no_attempt_and_pauses_sending(db: Db) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     settings = _settings(db, f"http://127.0.0.1:{port}")
     async with db.sessionmaker.begin() as session:
-        await seed_alert(session, [(1001, 0)])
-    _, result = await _drain(db, settings)
+        await seed_alert(session, [(1001, 0), (1002, 0)])
+    sender, result = await _drain(db, settings)
     async with db.sessionmaker() as session:
-        delivery = (await session.execute(select(Delivery))).scalar_one()
-    assert (delivery.status, delivery.attempts) == ("pending", 1)
-    assert "TelegramNetworkError" in (delivery.last_error or "")
-    assert delivery.next_attempt_at > datetime.now(UTC) + timedelta(seconds=1)
+        deliveries = (await session.execute(select(Delivery))).scalars().all()
+    assert [(d.status, d.attempts) for d in deliveries] == [("pending", 0)] * 2  # nothing lost, no attempt
+    assert result.outages >= 1 and result.sent == 0  # type: ignore[attr-defined]
+    assert sender.outage.paused()  # type: ignore[attr-defined]
+
+
+async def test_bot_api_down_then_back_catches_up_without_losing_or_repeating(
+    db: Db, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.alerts.send")
+    chats = [1101, 1102, 1103, -1001104]
+    async with BotAPI() as api:
+        settings = _settings(db, api.base, backoff_base=0.05, outage_backoff_max=0.2)
+        transport = TelegramTransport.from_settings(settings)
+        sender = Sender(db.sessionmaker, transport, settings.delivery)
+
+        async def daemon() -> None:  # what the daemon's drain job does, at a short interval
+            while True:
+                await sender.drain()
+                await asyncio.sleep(0.02)
+
+        task = asyncio.create_task(daemon())
+        try:
+            api.down(502)
+            async with db.sessionmaker.begin() as session:
+                await seed_alert(session, [(c, 0) for c in chats])
+            await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 3)  # probes, backing off
+            statuses = await _statuses(db)  # pending, or claimed by the probing drain
+            assert api.messages() == [] and statuses["pending"] + statuses["sending"] == 4
+            api.up()
+            await api.wait_for(lambda: len(api.messages()) == 4)
+            await api.stop()  # now connection refused
+            async with db.sessionmaker.begin() as session:
+                await seed_alert(session, [(c, 0) for c in chats])
+            await api.wait_for(lambda: "TelegramNetworkError" in caplog.text)
+            await api.start()
+            await api.wait_for(lambda: len(api.messages()) == 8)
+            await api.wait_for(lambda: caplog.text.count("reachable again") >= 2)
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await transport.close()
+    assert Counter(s.chat_id for s in api.messages()) == {c: 2 for c in chats}
+    assert await _statuses(db) == {"sent": 8}
+    async with db.sessionmaker() as session:
+        assert set((await session.execute(select(Delivery.attempts))).scalars()) == {0}
+    assert "Bot API unreachable" in caplog.text
 
 
 async def test_restart_mid_burst_loses_nothing_and_repeats_only_what_was_in_flight(db: Db) -> None:
@@ -172,7 +217,7 @@ async def test_restart_mid_burst_loses_nothing_and_repeats_only_what_was_in_flig
         await _drain(db, settings)
         counts = Counter(s.chat_id for s in api.messages())
         assert set(counts) == set(chats)
-        assert sum(counts.values()) - len(chats) <= settings.delivery.concurrency
+        assert sum(counts.values()) - len(chats) <= settings.delivery.concurrency  # in flight: sent, unmarked
         assert await _statuses(db) == {"sent": len(chats)}
 
 
