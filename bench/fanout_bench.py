@@ -46,11 +46,13 @@ async def run(chats: int, rate: float, database_url: str | None) -> dict[str, fl
                 )
                 transport = TelegramTransport.from_settings(settings)
                 started = time.perf_counter()
+                mono_start = time.monotonic()
                 try:
                     result = await Sender(sessionmaker, transport, settings.delivery).drain()
                 finally:
                     await transport.close()
                 elapsed = time.perf_counter() - started
+                mono_end = time.monotonic()
                 times = sorted(s.at for s in api.messages())
         finally:
             await engine.dispose()
@@ -67,6 +69,8 @@ async def run(chats: int, rate: float, database_url: str | None) -> dict[str, fl
         "over_ideal_pct": (elapsed / ideal - 1) * 100 if ideal else 0.0,
         "sustained_per_s": sustained,
         "rate_error_pct": (sustained / rate - 1) * 100,
+        "to_first_send_s": times[0] - mono_start if times else 0.0,
+        "after_last_send_s": mono_end - times[-1] if times else 0.0,
         "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3,
     }
 

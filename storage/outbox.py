@@ -9,7 +9,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Chat, Delivery, Event, Subscription
+from storage.models import Chat, Delivery, Event, Sighting, Subscription
 from storage.upsert import insert_ignore
 
 
@@ -207,15 +207,17 @@ async def mark_sent_many(
 
 
 async def last_pushes(
-    session: AsyncSession, chat_ids: Sequence[int], claim_ids: Sequence[int]
+    session: AsyncSession, chat_ids: Sequence[int], claim_ids: Sequence[int], *, kind: str = "recurs"
 ) -> dict[tuple[int, int], datetime]:
-    """When each (chat, claim) last got a message about that claim."""
+    """When each (chat, claim) last got an alert about a sighting of that ``kind``."""
     if not chat_ids or not claim_ids:
         return {}
     query = (
         select(Delivery.chat_id, Event.claim_id, func.max(Delivery.sent_at))
         .join(Event, Event.id == Delivery.event_id)
+        .join(Sighting, Sighting.id == Event.sighting_id)
         .where(
+            Sighting.kind == kind,
             Event.claim_id.in_(list(claim_ids)),
             Delivery.chat_id.in_(list(chat_ids)),
             Delivery.status == "sent",

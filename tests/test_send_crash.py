@@ -1,4 +1,4 @@
-"""``claimbot run`` SIGKILLed in the middle of a send burst (at the ``send.sent`` fault point), then restarted:
+"""``claimbot run`` SIGKILLed mid-burst (at the ``send.sent`` fault point), then restarted:
 every delivery arrives, and only the message that was in flight is repeated."""
 
 from __future__ import annotations

@@ -41,6 +41,9 @@ class Plan:
     dropped: int = 0
     folded: int = 0
 
+    def delivery_ids(self) -> list[int]:
+        return sorted(i for items in self.by_chat.values() for item in items for i in item.delivery_ids)
+
     def add(self, item: Outgoing) -> None:
         self.by_chat.setdefault(item.chat_id, []).append(item)
         self.folded += len(item.delivery_ids) - 1

@@ -3,8 +3,9 @@
 Kept in ``Chat.settings`` (written by /settings) and ``Chat.timezone``:
 ``notify`` — ``all`` (every sighting), ``changes`` (recurring sightings are not enqueued at all) or ``digest``
 (everything waits for one message a day at ``digest_hour``, local time; quiet hours do not apply to it);
-``cooldown`` — seconds: one claim's ``recurs`` alerts push at most once per cooldown to a chat, the ones held
-back fold into the next push of that claim when the cooldown ends; ``quiet`` — ``[from, to)`` local hours in
+``cooldown`` — seconds: one claim's ``recurs`` alerts push at most once per cooldown to a chat (counted from
+the last ``recurs`` push; ``changed`` alerts always go out), the ones held back fold into one message when the
+cooldown ends; ``quiet`` — ``[from, to)`` local hours in
 which nothing is pushed (held until ``to``, then sent).
 """
 

@@ -30,7 +30,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.alerts.marks import MarkBuffer
-from bot.alerts.plan import Message, Outgoing, plan_batch
+from bot.alerts.plan import Message, Outgoing, Plan, plan_batch
 from bot.alerts.render import Alert, Notice
 from bot.alerts.throttle import Throttle
 from bot.faults import fault_point
@@ -145,20 +145,36 @@ class Sender:
             clock=self.clock,
         )
         async with marks:
-            while not self.outage.paused():
-                async with self.sessionmaker.begin() as session:
-                    now = self.clock()
-                    due = await outbox.claim_pending(session, now=now, limit=size, lease=self.settings.lease)
-                    if not due:
-                        break
-                    plan = await plan_batch(
-                        session, due, now=now, default_cooldown=self.settings.cooldown, messages=messages
-                    )
-                result.deferred += plan.deferred
-                result.dropped += plan.dropped
-                result.folded += plan.folded
-                await self._send_batch(plan.by_chat, marks, result)
+            plan = await self._claim(min(size, max(20, int(self.settings.global_per_second))), messages)
+            while plan is not None:
+                # The next batch is claimed and planned while this one goes out: no gap between batches.
+                ahead = asyncio.create_task(self._claim(size, messages))
+                try:
+                    result.deferred += plan.deferred
+                    result.dropped += plan.dropped
+                    result.folded += plan.folded
+                    await self._send_batch(plan.by_chat, marks, result)
+                    # Empty ahead of time; this batch may have made more due (a migrated chat's deliveries).
+                    plan = await ahead or await self._claim(size, messages)
+                finally:
+                    if not ahead.done():
+                        ahead.cancel()
+                    claimed = (await asyncio.gather(ahead, return_exceptions=True))[0]
+                    if isinstance(claimed, Plan) and (plan is not claimed or self.outage.paused()):
+                        await asyncio.shield(self._release(claimed.delivery_ids()))
+                if self.outage.paused():
+                    break
         return result
+
+    async def _claim(self, size: int, messages: dict[int, Message | None]) -> Plan | None:
+        async with self.sessionmaker.begin() as session:
+            now = self.clock()
+            due = await outbox.claim_pending(session, now=now, limit=size, lease=self.settings.lease)
+            if not due:
+                return None
+            return await plan_batch(
+                session, due, now=now, default_cooldown=self.settings.cooldown, messages=messages
+            )
 
     async def _send_batch(
         self, by_chat: dict[int, list[Outgoing]], marks: MarkBuffer, result: DrainResult

@@ -7,19 +7,22 @@ eval:  MAP@1, MAP@5, Recall@5 and MRR with bootstrap 95% intervals on the CLEF-2
 from __future__ import annotations
 
 import json
+import resource
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from bot.matching import ClaimSpec, StoryDoc, build_index
+from bot.matching import ClaimIndex, ClaimSpec, StoryDoc
 from bot.matching.clef import MEASURES, bootstrap, load_claims, load_split
+from bot.matching.engines import Engine, EngineError, build_matcher, build_semantic_matcher, resolve_engine
+from bot.settings import Settings
 
 ALERT_THRESHOLD = 70.0
 err = Console(stderr=True)
@@ -61,25 +64,48 @@ def _story(obj: dict[str, Any]) -> StoryDoc | None:
     return StoryDoc(obj["id"], *fields)
 
 
-def _engine(matcher: str) -> None:
-    if matcher == "semantic":
-        err.print("the semantic matcher needs the optional extra: pip install 'claimbot[semantic]'")
-        raise typer.Exit(2)
-    if matcher != "lexical":
-        err.print(f"unknown matcher {matcher!r}: use lexical or semantic")
-        raise typer.Exit(2)
+MatcherOption = Annotated[
+    str | None, typer.Option(help="lexical | semantic (default: matching.engine, lexical if unset)")
+]
+CacheOption = Annotated[
+    Path | None,
+    typer.Option(dir_okay=False, help="semantic: .npz file of claim embeddings, read and updated"),
+]
+
+
+def _matcher(
+    ctx: typer.Context, claims: list[ClaimSpec], matcher: str | None, cache: Path | None
+) -> ClaimIndex:
+    """The index for the chosen engine; an unknown one, or a missing extra asked for, exits with code 2."""
+    settings = ctx.find_root().obj
+    configured: Engine = settings.matching.engine if isinstance(settings, Settings) else "lexical"
+    try:
+        engine = resolve_engine(configured, cast(Engine | None, matcher))
+    except EngineError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+    if engine == "lexical":
+        return build_matcher(claims, engine)
+    from bot.matching.semantic import load_vectors, save_vectors
+
+    known = load_vectors(cache) if cache else {}
+    index = build_semantic_matcher(claims, vectors=known)
+    if cache and index.vectors.keys() != known.keys():
+        save_vectors(cache, index.vectors)
+    return index
 
 
 def match_command(
+    ctx: typer.Context,
     claims: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="claims JSON lines")],
     stories: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="stories JSON lines")],
     top_k: Annotated[int, typer.Option(min=0, help="candidates listed per story")] = 5,
     threshold: Annotated[float, typer.Option(help="alert threshold (0-100)")] = ALERT_THRESHOLD,
-    matcher: Annotated[str, typer.Option(help="lexical | semantic")] = "lexical",
+    matcher: MatcherOption = None,
+    embedding_cache: CacheOption = None,
 ) -> None:
     """Match stories against claims; one JSON line per story on stdout, in input order."""
-    _engine(matcher)
-    index = build_index(_claims(claims))
+    index = _matcher(ctx, _claims(claims), matcher, embedding_cache)
     for n, obj in _json_lines(stories, "story"):
         story = _story(obj)
         if story is None:
@@ -103,14 +129,15 @@ def match_command(
 
 
 def eval_command(
+    ctx: typer.Context,
     dataset: Annotated[Path, typer.Option(exists=True, file_okay=False, help="CLEF-2020 Task 2 folder")],
     split: Annotated[str, typer.Option(help="folder with tweets.queries.tsv and tweet-vclaim-pairs.qrels")],
-    matcher: Annotated[str, typer.Option(help="lexical | semantic")] = "lexical",
+    matcher: MatcherOption = None,
+    embedding_cache: CacheOption = None,
 ) -> None:
     """Rank the claim pool for each tweet of a split and report MAP@1, MAP@5, Recall@5 and MRR."""
-    _engine(matcher)
     start = time.perf_counter()
-    index = build_index(load_claims(dataset))
+    index = _matcher(ctx, load_claims(dataset), matcher, embedding_cache)
     built = time.perf_counter() - start
     queries = load_split(dataset, split)
     values: dict[str, list[float]] = {m: [] for m in MEASURES}
@@ -122,7 +149,8 @@ def eval_command(
                 values[name].append(measure(ranked, q.relevant))
     elapsed = time.perf_counter() - start
     table = Table(
-        title=f"{split}: {len(queries)} queries, {len(index)} claims (index built in {built:.1f} s)"
+        title=f"{split}: {len(queries)} queries, {len(index)} claims, {type(index).__name__}"
+        f" (index built in {built:.1f} s)"
     )
     for col in ("measure", "mean", "95% interval"):
         table.add_column(col)
@@ -130,7 +158,15 @@ def eval_command(
         lo, hi = bootstrap(vs)
         table.add_row(name, f"{sum(vs) / max(len(vs), 1):.4f}", f"{lo:.4f}-{hi:.4f}")
     table.add_row("queries/s", f"{len(queries) / max(elapsed, 1e-9):.1f}", "")
+    table.add_row("ms/query", f"{1000 * elapsed / max(len(queries), 1):.1f}", "")
+    table.add_row("peak memory (MB)", f"{_peak_rss_mb():.0f}", "")
     Console().print(table)
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def register(app: typer.Typer) -> None:
