@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.models import Feed, Story, StorySource
-from storage.upsert import insert_ignore
+from storage.models import Feed, Story, StorySource, utcnow
+from storage.upsert import ignoring_conflicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,9 @@ async def known_guids(session: AsyncSession, feed_id: int, guids: Iterable[str])
     return known
 
 
-async def _ids_by(session: AsyncSession, column: InstrumentedAttribute[str], keys: list[str]) -> dict[str, int]:
+async def _ids_by(
+    session: AsyncSession, column: InstrumentedAttribute[str], keys: list[str]
+) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(keys), 500):
         chunk = keys[start : start + 500]
@@ -62,25 +64,15 @@ async def store_stories(
             Story.title_key.in_(list(by_title)), Story.fetched_at >= since
         )
         title_hits = {key: sid for key, sid in (await session.execute(query)).all() if key}
-    fresh = [s for s in stories if s.fingerprint not in existing and (s.title_key or "") not in title_hits]
-    fresh_rows = {
-        s.fingerprint: {
-            "fingerprint": s.fingerprint,
-            "title_key": s.title_key,
-            "title": s.title,
-            "summary": s.summary,
-            "link": s.link,
-            "published_at": s.published_at,
-        }
-        for s in fresh
-    }
-    created: set[str] = set()
-    if fresh_rows:
-        rows = list(fresh_rows.values())
-        for start in range(0, len(rows), 200):
-            stmt = insert_ignore(session, Story, rows[start : start + 200]).returning(Story.fingerprint)
-            created.update((await session.execute(stmt)).scalars())
-        existing.update(await _ids_by(session, Story.fingerprint, list(fresh_rows)))
+    fresh: dict[str, NewStory] = {}
+    for s in stories:
+        if s.fingerprint not in existing and (s.title_key or "") not in title_hits:
+            fresh.setdefault(s.fingerprint, s)
+    created = await _insert_stories(session, list(fresh.values()))
+    existing.update(created)
+    raced = [fp for fp in fresh if fp not in created]  # inserted meanwhile by another transaction
+    if raced:
+        existing.update(await _ids_by(session, Story.fingerprint, raced))
     result: dict[str, tuple[int, bool]] = {}
     for s in stories:
         story_id = existing.get(s.fingerprint) or title_hits.get(s.title_key or "")
@@ -90,16 +82,36 @@ async def store_stories(
     return result
 
 
+async def _insert_stories(session: AsyncSession, stories: list[NewStory]) -> dict[str, int]:
+    """Insert in one executemany; fingerprint → id of the rows this call created."""
+    if not stories:
+        return {}
+    rows = [
+        {
+            "fingerprint": s.fingerprint,
+            "title_key": s.title_key,
+            "title": s.title,
+            "summary": s.summary,
+            "link": s.link,
+            "published_at": s.published_at,
+            "fetched_at": utcnow(),
+        }
+        for s in stories
+    ]
+    stmt = ignoring_conflicts(session, Story).returning(Story.fingerprint, Story.id)
+    return {fp: story_id for fp, story_id in (await session.execute(stmt, rows)).all()}
+
+
 async def _add_sources(
     session: AsyncSession, feed_id: int, stories: Sequence[NewStory], ids: dict[str, tuple[int, bool]]
 ) -> None:
     rows = [
-        {"feed_id": feed_id, "guid": s.guid, "story_id": ids[s.guid][0], "link": s.link}
+        {"feed_id": feed_id, "guid": s.guid, "story_id": ids[s.guid][0], "link": s.link, "seen_at": utcnow()}
         for s in stories
         if s.guid in ids
     ]
-    for start in range(0, len(rows), 300):
-        await session.execute(insert_ignore(session, StorySource, rows[start : start + 300]))
+    if rows:
+        await session.execute(ignoring_conflicts(session, StorySource), rows)
 
 
 async def sources_of(session: AsyncSession, story_id: int) -> list[tuple[str, str | None]]:

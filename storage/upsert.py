@@ -15,3 +15,10 @@ def insert_ignore(session: AsyncSession, model: type[Base], rows: list[dict[str,
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     return module.insert(model).values(rows).on_conflict_do_nothing()
+
+
+def ignoring_conflicts(session: AsyncSession, model: type[Base]) -> Any:
+    """The same statement without values, for ``session.execute(stmt, rows)`` (one executemany, cached)."""
+    dialect = session.get_bind().dialect.name
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model.__table__).on_conflict_do_nothing()

@@ -1,4 +1,4 @@
-"""A chat's /settings reach the sender: quiet hours, a daily digest, a cooldown folding recurring sightings."""
+"""A chat's /settings reach the sender: quiet hours, a daily digest, a cooldown folding recurrences."""
 
 from __future__ import annotations
 

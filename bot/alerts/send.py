@@ -155,7 +155,9 @@ class Sender:
                     result.folded += plan.folded
                     await self._send_batch(plan.by_chat, marks, result)
                     # Empty ahead of time; this batch may have made more due (a migrated chat's deliveries).
-                    plan = await ahead or await self._claim(size, messages)
+                    plan = await ahead
+                    if plan is None and not self.outage.paused():
+                        plan = await self._claim(size, messages)
                 finally:
                     if not ahead.done():
                         ahead.cancel()

@@ -82,7 +82,7 @@ def _matcher(
     try:
         engine = resolve_engine(configured, cast(Engine | None, matcher))
     except EngineError as exc:
-        err.print(str(exc))
+        err.print(str(exc), markup=False)
         raise typer.Exit(2) from None
     if engine == "lexical":
         return build_matcher(claims, engine)

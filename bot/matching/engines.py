@@ -47,9 +47,9 @@ class SemanticUnavailableError(EngineError):
         self.missing = tuple(missing)
 
 
-def missing_semantic_modules(modules: Sequence[str] = SEMANTIC_MODULES) -> list[str]:
+def missing_semantic_modules(modules: Sequence[str] | None = None) -> list[str]:
     """Modules of the extra that cannot be found (looked up, not imported: no torch start-up cost)."""
-    return [name for name in modules if importlib.util.find_spec(name) is None]
+    return [name for name in modules or SEMANTIC_MODULES if importlib.util.find_spec(name) is None]
 
 
 def resolve_engine(configured: Engine, explicit: Engine | None = None) -> Engine:
@@ -100,7 +100,7 @@ def build_semantic_matcher(
     """The semantic index: ``encoder`` defaults to the bundled all-MiniLM-L6-v2 on the CPU; ``vectors``
     already computed (keyed by :func:`bot.matching.semantic.embedding_key`) are reused, the rest embedded.
     """
-    if missing := missing_semantic_modules(SEMANTIC_MODULES if encoder is None else ("numpy",)):
+    if missing := missing_semantic_modules(None if encoder is None else ("numpy",)):
         raise SemanticUnavailableError(missing)
     from bot.matching.semantic import build_semantic_index, load_encoder
 

@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.matching.facts import extract_facts
 from bot.matching.index import ClaimIndex
 from bot.matching.matcher import Unit, Wording, best_wording, combine
-from bot.matching.types import ClaimSpec, Facts
+from bot.matching.types import ClaimSpec
 
 Vector = npt.NDArray[np.float32]
 """One L2-normalised embedding, or a matrix of them (one per row)."""
@@ -34,12 +33,12 @@ Encoder = Callable[[Sequence[str]], Vector]
 MODEL = "all-MiniLM-L6-v2"
 MAX_EMBEDDED = 32
 """Candidate sentences embedded per story (title first); the rest of a very long story is scored lexically."""
-W_LEXICAL = 0.5
-"""Share of the lexical score in the blend; the rest is the rescaled cosine."""
-COS_FLOOR, COS_FULL = 0.2, 0.8
+POOL = 100
+"""Claims re-scored per story (BM25's best): wider than the lexical pool, embeddings rescue more of it."""
+W_LEXICAL = 0.7
+"""Share of the lexical score in the blend; the rest is the rescaled cosine (tuned on CLEF-2020 train)."""
+COS_FLOOR, COS_FULL = 0.3, 0.6
 """Cosines at or below the floor add nothing; at or above ``COS_FULL`` they add their whole share."""
-W_PARTIES = 0.0
-"""Points added when the sentence names all the claim's parties (taken off when it names none of them)."""
 
 
 def embedding_key(text: str, model: str = MODEL) -> str:
@@ -118,18 +117,10 @@ def load_encoder(threads: int | None = None, batch_size: int = 64) -> Encoder:
     return encode
 
 
-def party_agreement(claim: Facts, sentence: Facts) -> float:
-    """From -1 (the claim names parties, the sentence none of them) to 1 (all of them); 0 if it names none."""
-    if not claim.parties:
-        return 0.0
-    return 2.0 * len(claim.parties & sentence.parties) / len(claim.parties) - 1.0
-
-
-def blend(lexical: float, cosine: float, parties: float = 0.0) -> float:
-    """The 0-100 score of one claim for one sentence."""
+def blend(lexical: float, cosine: float) -> float:
+    """The 0-100 score of one claim for one sentence, from its lexical score (0-100) and cosine."""
     semantic = min(max((cosine - COS_FLOOR) / (COS_FULL - COS_FLOOR), 0.0), 1.0)
-    score = W_LEXICAL * lexical + (1 - W_LEXICAL) * 100.0 * semantic + W_PARTIES * parties
-    return min(max(score, 0.0), 100.0)
+    return W_LEXICAL * lexical + (1 - W_LEXICAL) * 100.0 * semantic
 
 
 class SemanticIndex(ClaimIndex):
@@ -165,11 +156,10 @@ class SemanticIndex(ClaimIndex):
     def _best(self, units: Sequence[Unit], size: int) -> list[tuple[float, int, Unit, Wording]]:
         """Each pooled claim with its best-blending candidate sentence and wording, best first."""
         query: Counter[str] = Counter(t for u in units for t in u.termset)
-        pool = self._pool(query, size)
+        pool = self._pool(query, max(size, POOL))
         words = frozenset().union(*(w.termset for i in pool for w in self._wordings[i]))
         chosen = [u for u in units if u.termset & words][:MAX_EMBEDDED]
         cosines = self._cosines(chosen, pool)
-        facts = [extract_facts(u.text) for u in chosen] if W_PARTIES else []
         memo: dict[frozenset[str], float] = {}
         out = []
         for col, i in enumerate(pool):
@@ -181,8 +171,7 @@ class SemanticIndex(ClaimIndex):
                     if not self._wordings[i]:
                         continue
                     w = self._wordings[i][0]
-                parties = party_agreement(self.facts(self._ids[i]), facts[row]) if facts else 0.0
-                s = blend(combine(s, self._bm25(tf, i, u)), float(cosines[row, col]), parties)
+                s = blend(combine(s, self._bm25(tf, i, u)), float(cosines[row, col]))
                 if s > best[0]:
                     best = (s, u, w)
             if best[1] is not None and best[2] is not None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -77,6 +79,19 @@ class Poller:
     executor: Executor | None = None
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    _write_lock: asyncio.Lock | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        bind = self.sessionmaker.kw.get("bind")
+        if bind is not None and bind.dialect.name == "sqlite":
+            # SQLite has one writer: queue here rather than spin on its busy timeout.
+            self._write_lock = asyncio.Lock()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One write transaction, serialized on SQLite."""
+        async with self._write_lock or contextlib.nullcontext(), self.sessionmaker.begin() as session:
+            yield session
 
     async def poll(self, job: FeedJob) -> PollResult:
         result = await self.client.fetch(
@@ -102,13 +117,12 @@ class Poller:
         entries = {entry.guid: entry for entry in parsed.entries}
         async with self.sessionmaker() as session:
             known = await known_guids(session, job.id, entries)
-            await self.claims.refresh(session)
         fresh = [entry for guid, entry in entries.items() if guid not in known]
         matches = await self.claims.match([_doc(entry) for entry in fresh])
         now = self.clock()
         outcome = PollResult(job.id, ok=True, entries=len(entries))
         window = timedelta(seconds=self.settings.matching.syndication_window)
-        async with self.sessionmaker.begin() as session:
+        async with self.transaction() as session:
             stored = await store_stories(session, job.id, [_new_story(e) for e in fresh], since=now - window)
             for entry in fresh:
                 story_id, created = stored.get(entry.guid, (None, False))
@@ -139,7 +153,7 @@ class Poller:
         return outcome
 
     async def _succeeded(self, job: FeedJob, result: FetchResult, ttl: float | None) -> None:
-        async with self.sessionmaker.begin() as session:
+        async with self.transaction() as session:
             feed = await self._feed(session, job)
             if feed is not None:
                 self._mark_ok(feed, result, ttl, self.clock())
@@ -163,7 +177,7 @@ class Poller:
             await self._deactivate(job, f"{failures} failures in a row, last: {reason}")
             return PollResult(job.id, ok=False, error=reason)
         now = self.clock()
-        async with self.sessionmaker.begin() as session:
+        async with self.transaction() as session:
             feed = await self._feed(session, job)
             if feed is not None:
                 feed.error_count = failures
@@ -175,7 +189,7 @@ class Poller:
         return PollResult(job.id, ok=False, error=reason)
 
     async def _deactivate(self, job: FeedJob, reason: str) -> None:
-        async with self.sessionmaker.begin() as session:
+        async with self.transaction() as session:
             feed = await self._feed(session, job)
             if feed is None:
                 return

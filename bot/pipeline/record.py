@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +15,8 @@ from bot.pipeline.claimset import ClaimMeta
 from storage import claims as claim_queries
 from storage import outbox
 from storage.chats import ensure_chat
-from storage.sightings import add_sighting
+from storage.models import Sighting
+from storage.upsert import ignoring_conflicts
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +36,7 @@ class Recorded:
     states: int = 0
     applied: dict[int, Facts] = field(default_factory=dict)
     """Claims whose state this transaction changed, with their new facts."""
+    applied_published: dict[int, datetime | None] = field(default_factory=dict)
 
 
 def merged(old: Facts, new: Facts) -> Facts:
@@ -65,56 +68,31 @@ async def record_matches(
     tally: Recorded,
     facts_of: Callable[[int], Facts],
 ) -> None:
-    """Store each match as a sighting; alerts become events owed to subscribers unless ``push`` is off."""
+    """Store the story's matches as sightings (one insert); alerts become events owed to subscribers."""
+    judged: list[tuple[ClaimMeta, Match, str]] = []
     for match in matches:
         meta = claims.get(int(match.claim_id))  # type: ignore[call-overload]
         if meta is None or match.score < meta.suggest_threshold:
             continue
         match = _rejudge(match, tally.applied.get(meta.id))
-        level = "alert" if match.score >= meta.alert_threshold else "suggestion"
-        sighting = await add_sighting(
-            session,
-            claim_id=meta.id,
-            story_id=story.id,
-            score=round(match.score, 1),
-            sentence=match.sentence,
-            kind=match.kind,
-            level=level,
-            changes=[str(change) for change in match.changes],
-            terms=list(match.terms),
-            facts=match.facts.to_json(),
-            story_title=story.title,
-            story_link=story.link,
-            created_at=now,
-        )
-        if sighting is None:
-            continue
+        judged.append((meta, match, "alert" if match.score >= meta.alert_threshold else "suggestion"))
+    if not judged:
+        return
+    rows = [_sighting_row(story, meta, match, level, now) for meta, match, level in judged]
+    stmt = ignoring_conflicts(session, Sighting).returning(Sighting.claim_id, Sighting.id)
+    ids = {claim_id: sighting_id for claim_id, sighting_id in (await session.execute(stmt, rows)).all()}
+    for meta, match, level in judged:
+        sighting_id = ids.get(meta.id)
+        if sighting_id is None:
+            continue  # this claim was already seen in this story
         tally.sightings += 1
         if level == "suggestion":
             tally.suggestions += 1
             continue
         tally.alerts += 1
-        if should_apply(
-            kind=match.kind,
-            score=match.score,
-            alert_threshold=meta.alert_threshold,
-            story_published=story.published_at,
-            current_published=meta.state_published_at,
-        ):
-            state = merged(tally.applied.get(meta.id) or facts_of(meta.id), match.facts)
-            await claim_queries.add_state(
-                session,
-                meta.id,
-                state.to_json(),
-                story_id=story.id,
-                story_published_at=story.published_at,
-                sighting_id=sighting.id,
-                note="; ".join(sighting.changes),
-            )
-            tally.states += 1
-            tally.applied[meta.id] = state
+        await _maybe_new_state(session, story, meta, match, sighting_id, tally, facts_of)
         if push:
-            event = await outbox.add_event(session, "sighting", claim_id=meta.id, sighting_id=sighting.id)
+            event = await outbox.add_event(session, "sighting", claim_id=meta.id, sighting_id=sighting_id)
             recipients = await outbox.claim_recipients(
                 session,
                 meta.id,
@@ -124,6 +102,59 @@ async def record_matches(
                 now=now,
             )
             tally.deliveries += await outbox.enqueue(session, event.id, recipients)
+
+
+def _sighting_row(
+    story: StoryRef, meta: ClaimMeta, match: Match, level: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "claim_id": meta.id,
+        "story_id": story.id,
+        "score": round(match.score, 1),
+        "sentence": match.sentence,
+        "kind": match.kind,
+        "level": level,
+        "changes": [str(change) for change in match.changes],
+        "terms": list(match.terms),
+        "facts": match.facts.to_json(),
+        "story_title": story.title,
+        "story_link": story.link,
+        "created_at": now,
+    }
+
+
+async def _maybe_new_state(
+    session: AsyncSession,
+    story: StoryRef,
+    meta: ClaimMeta,
+    match: Match,
+    sighting_id: int,
+    tally: Recorded,
+    facts_of: Callable[[int], Facts],
+) -> None:
+    """A changed alert becomes the claim's current state unless its story is older than the current one's."""
+    current_published = tally.applied_published.get(meta.id, meta.state_published_at)
+    if not should_apply(
+        kind=match.kind,
+        score=match.score,
+        alert_threshold=meta.alert_threshold,
+        story_published=story.published_at,
+        current_published=current_published,
+    ):
+        return
+    state = merged(tally.applied.get(meta.id) or facts_of(meta.id), match.facts)
+    await claim_queries.add_state(
+        session,
+        meta.id,
+        state.to_json(),
+        story_id=story.id,
+        story_published_at=story.published_at,
+        sighting_id=sighting_id,
+        note="; ".join(str(change) for change in match.changes),
+    )
+    tally.states += 1
+    tally.applied[meta.id] = state
+    tally.applied_published[meta.id] = story.published_at
 
 
 async def record_feed_deactivated(

@@ -34,11 +34,14 @@ async def run_tick(poller: Poller, *, owner: str, limit: int = 1000) -> TickSumm
     started = time.perf_counter()
     started_at = poller.clock()
     settings = poller.settings.feeds
-    async with poller.sessionmaker.begin() as session:
+    async with poller.transaction() as session:
         feeds = await lease_due_feeds(
             session, now=started_at, owner=owner, lease=max(settings.lease, settings.timeout), limit=limit
         )
         jobs = [FeedJob.of(feed) for feed in feeds]
+    if jobs:
+        async with poller.sessionmaker() as session:
+            await poller.claims.refresh(session)  # once per tick, not per feed
     gate = asyncio.Semaphore(settings.concurrency)
 
     async def guarded(job: FeedJob) -> PollResult:
@@ -58,7 +61,7 @@ async def run_tick(poller: Poller, *, owner: str, limit: int = 1000) -> TickSumm
         alerts=sum(r.recorded.alerts for r in results),
         duration=time.perf_counter() - started,
     )
-    async with poller.sessionmaker.begin() as session:
+    async with poller.transaction() as session:
         await record_tick(
             session,
             Tick(
