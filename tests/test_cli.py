@@ -148,7 +148,9 @@ def test_status_and_db_commands(env: dict[str, str], tmp_path: Path) -> None:
     assert code == 0 and "database: 0001" in out
 
 
-def test_json_logs_carry_no_secrets(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_logs_carry_no_secrets(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     feed = tmp_path / "f.xml"

@@ -18,8 +18,14 @@ from typer.testing import CliRunner
 
 from bot.cli import app as root_app
 from bot.cli.match import register
-from bot.matching import ClaimSpec, EngineError, SemanticUnavailableError, build_matcher, resolve_engine
-from bot.matching import engines
+from bot.matching import (
+    ClaimSpec,
+    EngineError,
+    SemanticUnavailableError,
+    build_matcher,
+    engines,
+    resolve_engine,
+)
 from bot.matching.index import ClaimIndex
 
 CLAIMS = [ClaimSpec("a", "Poland signed a deal for hundreds of South Korean tanks")]

@@ -1,1 +1,1 @@
-"""Alerts: rendered once into a structure, formatted for Telegram (HTML) or the console, sent from the outbox."""
+"""Alerts: rendered once, formatted as Telegram HTML or console text, sent from the outbox."""
