@@ -54,38 +54,69 @@ async def store_stories(
     A story already stored under the same fingerprint, or under the same title key since ``since``,
     gains a source instead of a second row. Sources whose (feed, guid) is already known are skipped.
     """
-    if not stories:
+    stored = await store_batch(session, [(feed_id, stories)], since=since)
+    return {guid: value for (_, guid), value in stored.items()}
+
+
+async def store_batch(
+    session: AsyncSession, batches: Sequence[tuple[int, Sequence[NewStory]]], *, since: datetime
+) -> dict[tuple[int, str], tuple[int, bool]]:
+    """:func:`store_stories` for several feeds at once: (feed id, guid) → (story id, created now).
+
+    The same as storing the feeds one after another: a story of a later feed whose fingerprint or title
+    key an earlier feed of the batch brought is a second source, not a new story.
+    """
+    everything = [s for _, stories in batches for s in stories]
+    if not everything:
         return {}
-    by_title = {s.title_key: s for s in stories if s.title_key}
-    existing = await _ids_by(session, Story.fingerprint, [s.fingerprint for s in stories])
-    title_hits: dict[str, int] = {}
-    if by_title:
-        query = select(Story.title_key, Story.id).where(
-            Story.title_key.in_(list(by_title)), Story.fetched_at >= since
-        )
-        title_hits = {key: sid for key, sid in (await session.execute(query)).all() if key}
+    existing = await _ids_by(session, Story.fingerprint, list({s.fingerprint for s in everything}))
+    title_hits = await _recent_titles(session, {s.title_key for s in everything if s.title_key}, since)
     fresh: dict[str, NewStory] = {}
-    for s in stories:
-        if s.fingerprint not in existing and (s.title_key or "") not in title_hits:
-            fresh.setdefault(s.fingerprint, s)
+    alias: dict[str, str] = {}  # fingerprint → the fresh story's fingerprint it joins
+    keyed: dict[str, tuple[int, str]] = {}  # title key → (feed, fingerprint) of a fresh story
+    for feed_id, stories in batches:
+        for s in stories:
+            if s.fingerprint in existing or (s.title_key or "") in title_hits or s.fingerprint in fresh:
+                continue
+            earlier = keyed.get(s.title_key or "")
+            if earlier is not None and earlier[0] != feed_id:
+                alias[s.fingerprint] = earlier[1]
+                continue
+            fresh[s.fingerprint] = s
+            if s.title_key:
+                keyed.setdefault(s.title_key, (feed_id, s.fingerprint))
     created = await _insert_stories(session, list(fresh.values()))
     existing.update(created)
     raced = [fp for fp in fresh if fp not in created]  # inserted meanwhile by another transaction
     if raced:
         existing.update(await _ids_by(session, Story.fingerprint, raced))
-    result: dict[str, tuple[int, bool]] = {}
-    for s in stories:
-        story_id = existing.get(s.fingerprint) or title_hits.get(s.title_key or "")
-        if story_id is not None:
-            result[s.guid] = (story_id, s.fingerprint in created)
-    await _add_sources(session, feed_id, stories, result)
+    result: dict[tuple[int, str], tuple[int, bool]] = {}
+    for feed_id, stories in batches:
+        for s in stories:
+            fp = alias.get(s.fingerprint, s.fingerprint)
+            story_id = existing.get(fp) or title_hits.get(s.title_key or "")
+            if story_id is not None:
+                result[feed_id, s.guid] = (story_id, fp in created and fresh.get(fp) is s)
+    await _add_sources(session, batches, result)
     return result
+
+
+async def _recent_titles(session: AsyncSession, keys: set[str], since: datetime) -> dict[str, int]:
+    found: dict[str, int] = {}
+    wanted = list(keys)
+    for start in range(0, len(wanted), 500):
+        query = select(Story.title_key, Story.id).where(
+            Story.title_key.in_(wanted[start : start + 500]), Story.fetched_at >= since
+        )
+        found.update({key: sid for key, sid in (await session.execute(query)).all() if key})
+    return found
 
 
 async def _insert_stories(session: AsyncSession, stories: list[NewStory]) -> dict[str, int]:
     """Insert in one executemany; fingerprint → id of the rows this call created."""
     if not stories:
         return {}
+    fetched = utcnow()
     rows = [
         {
             "fingerprint": s.fingerprint,
@@ -94,7 +125,7 @@ async def _insert_stories(session: AsyncSession, stories: list[NewStory]) -> dic
             "summary": s.summary,
             "link": s.link,
             "published_at": s.published_at,
-            "fetched_at": utcnow(),
+            "fetched_at": fetched,
         }
         for s in stories
     ]
@@ -103,12 +134,22 @@ async def _insert_stories(session: AsyncSession, stories: list[NewStory]) -> dic
 
 
 async def _add_sources(
-    session: AsyncSession, feed_id: int, stories: Sequence[NewStory], ids: dict[str, tuple[int, bool]]
+    session: AsyncSession,
+    batches: Sequence[tuple[int, Sequence[NewStory]]],
+    ids: dict[tuple[int, str], tuple[int, bool]],
 ) -> None:
+    seen = utcnow()
     rows = [
-        {"feed_id": feed_id, "guid": s.guid, "story_id": ids[s.guid][0], "link": s.link, "seen_at": utcnow()}
+        {
+            "feed_id": feed_id,
+            "guid": s.guid,
+            "story_id": ids[feed_id, s.guid][0],
+            "link": s.link,
+            "seen_at": seen,
+        }
+        for feed_id, stories in batches
         for s in stories
-        if s.guid in ids
+        if (feed_id, s.guid) in ids
     ]
     if rows:
         await session.execute(ignoring_conflicts(session, StorySource), rows)

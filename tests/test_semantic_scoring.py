@@ -12,6 +12,7 @@ np = pytest.importorskip("numpy", reason="the semantic index needs numpy (dev or
 
 from bot.matching import ClaimSpec, StoryDoc, build_index, build_matcher  # noqa: E402
 from bot.matching.semantic import (  # noqa: E402
+    CALIBRATION,
     COS_FLOOR,
     COS_FULL,
     W_LEXICAL,
@@ -60,15 +61,23 @@ GRAIN = ClaimSpec("grain", "Poland buys grain from Ukraine")
 @pytest.mark.parametrize(
     ("lexical", "cosine", "expected"),
     [
-        (80.0, COS_FLOOR, W_LEXICAL * 80),
-        (80.0, -1.0, W_LEXICAL * 80),
-        (0.0, COS_FULL, 100 * (1 - W_LEXICAL)),
+        (80.0, COS_FLOOR, 100 * (W_LEXICAL * 0.8) ** CALIBRATION),
+        (80.0, -1.0, 100 * (W_LEXICAL * 0.8) ** CALIBRATION),
+        (0.0, COS_FULL, 100 * (1 - W_LEXICAL) ** CALIBRATION),
         (100.0, 1.0, 100.0),
+        (120.0, 0.0, 100 * W_LEXICAL**CALIBRATION),
         (0.0, 0.0, 0.0),
     ],
 )
 def test_blend(lexical: float, cosine: float, expected: float) -> None:
     assert blend(lexical, cosine) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("cosine", [0.0, 0.35, 0.5, 0.9])
+def test_blend_rises_with_either_part(cosine: float) -> None:
+    by_lexical = [blend(lexical, cosine) for lexical in (0.0, 30.0, 70.0, 100.0)]
+    assert by_lexical == sorted(by_lexical) and len(set(by_lexical)) == 4
+    assert blend(50.0, cosine) <= blend(50.0, cosine + 0.05)
 
 
 def test_embed_claims_embeds_only_what_is_not_known() -> None:

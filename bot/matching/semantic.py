@@ -41,6 +41,10 @@ W_LEXICAL = 0.7
 """Share of the lexical score in the blend; the rest is the rescaled cosine (tuned on CLEF-2020 train)."""
 COS_FLOOR, COS_FULL = 0.3, 0.6
 """Cosines at or below the floor add nothing; at or above ``COS_FULL`` they add their whole share."""
+CALIBRATION = 1.24
+"""The blend (0-1) is raised to this power: blends run higher than lexical scores, and this keeps the
+alert threshold's meaning. On tests/data/labelled_pairs.jsonl at 70: P 0.967, R 0.967 (uncalibrated
+P 0.931, R 0.987; lexical P 0.972, R 0.933). Monotonic, so rankings do not change."""
 
 
 def embedding_key(text: str, model: str = MODEL) -> str:
@@ -124,7 +128,8 @@ def load_encoder(threads: int | None = None, batch_size: int = 64) -> Encoder:
 def blend(lexical: float, cosine: float) -> float:
     """The 0-100 score of one claim for one sentence, from its lexical score (0-100) and cosine."""
     semantic = min(max((cosine - COS_FLOOR) / (COS_FULL - COS_FLOOR), 0.0), 1.0)
-    return W_LEXICAL * lexical + (1 - W_LEXICAL) * 100.0 * semantic
+    raw = W_LEXICAL * min(max(lexical, 0.0), 100.0) / 100.0 + (1 - W_LEXICAL) * semantic
+    return 100.0 * math.pow(raw, CALIBRATION)
 
 
 class SemanticIndex(ClaimIndex):

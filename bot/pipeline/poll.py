@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.faults import fault_point
-from bot.matching.types import StoryDoc
+from bot.matching.types import Match, StoryDoc
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient, FetchResult
 from bot.pipeline.identity import story_fingerprint, title_fingerprint
@@ -22,9 +23,10 @@ from bot.pipeline.parse import FeedParseError, ParsedEntry, ParsedFeed, parse_in
 from bot.pipeline.record import Recorded, StoryRef, record_feed_deactivated, record_matches
 from bot.pipeline.schedule import next_check
 from bot.pipeline.urlguard import redact
+from bot.pipeline.writer import GroupCommit, ItemError
 from bot.settings import Settings
 from storage.models import Feed
-from storage.stories import NewStory, known_guids, store_stories
+from storage.stories import NewStory, known_guids, store_batch
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +82,7 @@ class Poller:
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
     _write_lock: asyncio.Lock | None = field(default=None, init=False)
+    _group: GroupCommit[_Write, PollResult] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         bind = self.sessionmaker.kw.get("bind")
@@ -118,45 +121,83 @@ class Poller:
         async with self.sessionmaker() as session:
             known = await known_guids(session, job.id, entries)
         fresh = [entry for guid, entry in entries.items() if guid not in known]
-        matches = await self.claims.match([_doc(entry) for entry in fresh])
-        now = self.clock()
-        outcome = PollResult(job.id, ok=True, entries=len(entries))
-        window = timedelta(seconds=self.settings.matching.syndication_window)
-        async with self.transaction() as session:
-            stored = await store_stories(session, job.id, [_new_story(e) for e in fresh], since=now - window)
-            for entry in fresh:
-                story_id, created = stored.get(entry.guid, (None, False))
-                if story_id is None or not created:
-                    continue
-                outcome.new_stories += 1
-                ref = StoryRef(story_id, entry.title, entry.link, entry.published)
-                await record_matches(
-                    session,
-                    ref,
-                    matches.get(entry.guid, []),
-                    self.claims.meta,
-                    push=job.baseline_done,
-                    now=now,
-                    tally=outcome.recorded,
-                    facts_of=self.claims.index.facts,
-                )
-            feed = await self._feed(session, job)
-            if feed is not None:
-                self._mark_ok(feed, result, parsed.ttl, now)
-                if parsed.title and not feed.title:
-                    feed.title = parsed.title[:512]
-                if parsed.bozo:
-                    feed.last_error = f"accepted with problems: {parsed.bozo}"[:2000]
+        matches = await self.claims.match([_doc(entry) for entry in fresh], self.executor)
+        outcome = await self._writes().submit(_Write(job, result, parsed, fresh, matches))
         for claim_id, facts in outcome.recorded.applied.items():
             self.claims.index.set_facts(claim_id, facts)  # later feeds of this tick compare with it
         fault_point("poll.stored")
         return outcome
 
     async def _succeeded(self, job: FeedJob, result: FetchResult, ttl: float | None) -> None:
-        async with self.transaction() as session:
-            feed = await self._feed(session, job)
-            if feed is not None:
-                self._mark_ok(feed, result, ttl, self.clock())
+        await self._writes().submit(_Write(job, result, None, [], {}))
+
+    def _writes(self) -> GroupCommit[_Write, PollResult]:
+        if self._group is None:
+            sqlite = self._write_lock is not None
+            self._group = GroupCommit(self.transaction, self._write_batch, writers=1 if sqlite else 4)
+        return self._group
+
+    async def _write_batch(self, session: AsyncSession, writes: Sequence[_Write]) -> list[PollResult]:
+        """Several feeds' stories, sightings and feed rows in the caller's transaction, as if one by one."""
+        now = self.clock()
+        window = timedelta(seconds=self.settings.matching.syndication_window)
+        batches = [(w.job.id, [_new_story(e) for e in w.fresh]) for w in writes]
+        stored = await store_batch(session, batches, since=now - window)
+        feeds = select(Feed).where(Feed.id.in_([w.job.id for w in writes]))
+        (await session.execute(feeds)).scalars().all()  # one read; session.get finds them below
+        carried = Recorded()
+        outcomes: list[PollResult] = []
+        for index, w in enumerate(writes):
+            try:
+                outcomes.append(await self._write_one(session, w, stored, now, carried))
+            except Exception as exc:
+                raise ItemError(index) from exc
+        return outcomes
+
+    async def _write_one(
+        self,
+        session: AsyncSession,
+        w: _Write,
+        stored: dict[tuple[int, str], tuple[int, bool]],
+        now: datetime,
+        carried: Recorded,
+    ) -> PollResult:
+        job, parsed = w.job, w.parsed
+        outcome = PollResult(job.id, ok=True, entries=len(parsed.entries) if parsed else 0)
+        # States an earlier feed of the batch set are what this one compares with, as if it had committed.
+        outcome.recorded.applied.update(carried.applied)
+        outcome.recorded.applied_published.update(carried.applied_published)
+        found: list[tuple[StoryRef, list[Match]]] = []
+        for entry in w.fresh:
+            story_id, created = stored.get((job.id, entry.guid), (None, False))
+            if story_id is not None and created:
+                outcome.new_stories += 1
+                found.append(
+                    (
+                        StoryRef(story_id, entry.title, entry.link, entry.published),
+                        w.matches.get(entry.guid, []),
+                    )
+                )
+        if found:
+            await record_matches(
+                session,
+                found,
+                self.claims.meta,
+                push=job.baseline_done,
+                now=now,
+                tally=outcome.recorded,
+                facts_of=self.claims.index.facts,
+            )
+        carried.applied.update(outcome.recorded.applied)
+        carried.applied_published.update(outcome.recorded.applied_published)
+        feed = await self._feed(session, job)
+        if feed is not None:
+            self._mark_ok(feed, w.result, parsed.ttl if parsed else None, now)
+            if parsed and parsed.title and not feed.title:
+                feed.title = parsed.title[:512]
+            if parsed and parsed.bozo:
+                feed.last_error = f"accepted with problems: {parsed.bozo}"[:2000]
+        return outcome
 
     def _mark_ok(self, feed: Feed, result: FetchResult, ttl: float | None, now: datetime) -> None:
         feed.etag = result.etag or feed.etag
@@ -218,6 +259,17 @@ class Poller:
     @staticmethod
     async def _feed(session: AsyncSession, job: FeedJob) -> Feed | None:
         return await session.get(Feed, job.id)
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """What a poll hands the writer: the fetch, the parse (None after a 304) and the new entries' matches."""
+
+    job: FeedJob
+    result: FetchResult
+    parsed: ParsedFeed | None
+    fresh: list[ParsedEntry]
+    matches: dict[Hashable, list[Match]]
 
 
 def _doc(entry: ParsedEntry) -> StoryDoc:

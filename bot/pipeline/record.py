@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.matching.changes import compare, should_apply
 from bot.matching.types import Facts, Match
 from bot.pipeline.claimset import ClaimMeta
-from storage import claims as claim_queries
 from storage import outbox
 from storage.chats import ensure_chat
-from storage.models import Sighting
+from storage.models import Chat, ClaimState, Delivery, Event, Sighting, Subscription
 from storage.upsert import ignoring_conflicts
 
 
@@ -39,6 +39,17 @@ class Recorded:
     applied_published: dict[int, datetime | None] = field(default_factory=dict)
 
 
+@dataclass(slots=True)
+class _Seen:
+    """One sighting to store, and what it leads to."""
+
+    story: StoryRef
+    meta: ClaimMeta
+    match: Match
+    level: str
+    state: dict[str, Any] | None = None
+
+
 def merged(old: Facts, new: Facts) -> Facts:
     """The claim's next state: what the sentence states replaces, what it leaves out is kept."""
     updates = {
@@ -59,8 +70,7 @@ def _rejudge(match: Match, current: Facts | None) -> Match:
 
 async def record_matches(
     session: AsyncSession,
-    story: StoryRef,
-    matches: list[Match],
+    found: Sequence[tuple[StoryRef, list[Match]]],
     claims: dict[int, ClaimMeta],
     *,
     push: bool,
@@ -68,71 +78,87 @@ async def record_matches(
     tally: Recorded,
     facts_of: Callable[[int], Facts],
 ) -> None:
-    """Store the story's matches as sightings (one insert); alerts become events owed to subscribers."""
-    judged: list[tuple[ClaimMeta, Match, str]] = []
-    for match in matches:
-        meta = claims.get(int(match.claim_id))  # type: ignore[call-overload]
-        if meta is None or match.score < meta.suggest_threshold:
-            continue
-        match = _rejudge(match, tally.applied.get(meta.id))
-        judged.append((meta, match, "alert" if match.score >= meta.alert_threshold else "suggestion"))
-    if not judged:
+    """Store the matches of stories created in this transaction, in story order, a few statements in all.
+
+    Sightings, states, events and deliveries are each one executemany; alerts become events owed to
+    subscribers. The stories are new, so a (claim, story) pair can only repeat within ``found``.
+    """
+    seen = _judge(found, claims, tally, facts_of)
+    if not seen:
         return
-    rows = [_sighting_row(story, meta, match, level, now) for meta, match, level in judged]
-    stmt = ignoring_conflicts(session, Sighting).returning(Sighting.claim_id, Sighting.id)
-    ids = {claim_id: sighting_id for claim_id, sighting_id in (await session.execute(stmt, rows)).all()}
-    for meta, match, level in judged:
-        sighting_id = ids.get(meta.id)
-        if sighting_id is None:
-            continue  # this claim was already seen in this story
-        tally.sightings += 1
-        if level == "suggestion":
-            tally.suggestions += 1
-            continue
-        tally.alerts += 1
-        await _maybe_new_state(session, story, meta, match, sighting_id, tally, facts_of)
-        if push:
-            event = await outbox.add_event(session, "sighting", claim_id=meta.id, sighting_id=sighting_id)
-            recipients = await outbox.claim_recipients(
-                session,
-                meta.id,
-                score=match.score,
-                kind=match.kind,
-                alert_threshold=meta.alert_threshold,
-                now=now,
-            )
-            tally.deliveries += await outbox.enqueue(session, event.id, recipients)
+    rows = [_sighting_row(s, now) for s in seen]
+    stmt = ignoring_conflicts(session, Sighting).returning(Sighting.claim_id, Sighting.story_id, Sighting.id)
+    ids = {(claim, story): sid for claim, story, sid in (await session.execute(stmt, rows)).all()}
+    alerts = [(s, ids[key]) for s in seen if s.level == "alert" and (key := (s.meta.id, s.story.id)) in ids]
+    states = [_state_row(s, sighting_id) for s, sighting_id in alerts if s.state is not None]
+    if states:
+        await session.execute(insert(ClaimState), states)
+    if push and alerts:
+        tally.deliveries += await _push(session, alerts, now)
 
 
-def _sighting_row(
-    story: StoryRef, meta: ClaimMeta, match: Match, level: str, now: datetime
-) -> dict[str, Any]:
+def _judge(
+    found: Sequence[tuple[StoryRef, list[Match]]],
+    claims: dict[int, ClaimMeta],
+    tally: Recorded,
+    facts_of: Callable[[int], Facts],
+) -> list[_Seen]:
+    """Which matches become sightings, at which level, and which alerts become the claim's new state."""
+    seen: list[_Seen] = []
+    pairs: set[tuple[int, int]] = set()
+    for story, matches in found:
+        judged: list[_Seen] = []
+        for match in matches:
+            meta = claims.get(int(match.claim_id))  # type: ignore[call-overload]
+            if meta is None or match.score < meta.suggest_threshold or (meta.id, story.id) in pairs:
+                continue
+            pairs.add((meta.id, story.id))
+            match = _rejudge(match, tally.applied.get(meta.id))
+            level = "alert" if match.score >= meta.alert_threshold else "suggestion"
+            judged.append(_Seen(story, meta, match, level))
+        for s in judged:  # states apply after the whole story is judged, as the story's sightings do
+            tally.sightings += 1
+            if s.level == "suggestion":
+                tally.suggestions += 1
+                continue
+            tally.alerts += 1
+            s.state = _maybe_new_state(s, tally, facts_of)
+        seen += judged
+    return seen
+
+
+def _sighting_row(s: _Seen, now: datetime) -> dict[str, Any]:
     return {
-        "claim_id": meta.id,
-        "story_id": story.id,
-        "score": round(match.score, 1),
-        "sentence": match.sentence,
-        "kind": match.kind,
-        "level": level,
-        "changes": [str(change) for change in match.changes],
-        "terms": list(match.terms),
-        "facts": match.facts.to_json(),
-        "story_title": story.title,
-        "story_link": story.link,
+        "claim_id": s.meta.id,
+        "story_id": s.story.id,
+        "score": round(s.match.score, 1),
+        "sentence": s.match.sentence,
+        "kind": s.match.kind,
+        "level": s.level,
+        "changes": [str(change) for change in s.match.changes],
+        "terms": list(s.match.terms),
+        "facts": s.match.facts.to_json(),
+        "story_title": s.story.title,
+        "story_link": s.story.link,
         "created_at": now,
     }
 
 
-async def _maybe_new_state(
-    session: AsyncSession,
-    story: StoryRef,
-    meta: ClaimMeta,
-    match: Match,
-    sighting_id: int,
-    tally: Recorded,
-    facts_of: Callable[[int], Facts],
-) -> None:
+def _state_row(s: _Seen, sighting_id: int) -> dict[str, Any]:
+    return {
+        "claim_id": s.meta.id,
+        "facts": s.state,
+        "story_id": s.story.id,
+        "story_published_at": s.story.published_at,
+        "sighting_id": sighting_id,
+        "note": "; ".join(str(change) for change in s.match.changes),
+        "reverted_at": None,
+    }
+
+
+def _maybe_new_state(s: _Seen, tally: Recorded, facts_of: Callable[[int], Facts]) -> dict[str, Any] | None:
     """A changed alert becomes the claim's current state unless its story is older than the current one's."""
+    meta, match, story = s.meta, s.match, s.story
     current_published = tally.applied_published.get(meta.id, meta.state_published_at)
     if not should_apply(
         kind=match.kind,
@@ -141,20 +167,66 @@ async def _maybe_new_state(
         story_published=story.published_at,
         current_published=current_published,
     ):
-        return
+        return None
     state = merged(tally.applied.get(meta.id) or facts_of(meta.id), match.facts)
-    await claim_queries.add_state(
-        session,
-        meta.id,
-        state.to_json(),
-        story_id=story.id,
-        story_published_at=story.published_at,
-        sighting_id=sighting_id,
-        note="; ".join(str(change) for change in match.changes),
-    )
     tally.states += 1
     tally.applied[meta.id] = state
     tally.applied_published[meta.id] = story.published_at
+    return state.to_json()
+
+
+async def _push(session: AsyncSession, alerts: list[tuple[_Seen, int]], now: datetime) -> int:
+    """One event per alert and a delivery per recipient; returns how many deliveries are new."""
+    rows = [
+        {"kind": "sighting", "claim_id": s.meta.id, "sighting_id": sid, "payload": {}} for s, sid in alerts
+    ]
+    stmt = insert(Event).returning(Event.sighting_id, Event.id)
+    events = dict((await session.execute(stmt, rows)).all())
+    audience = await _Audience.load(session, {s.meta.id for s, _ in alerts})
+    deliveries = [
+        {"event_id": events[sid], "chat_id": chat, "topic_id": topic}
+        for s, sid in alerts
+        for chat, topic in audience.recipients(s.meta, s.match, now)
+    ]
+    if not deliveries:
+        return 0
+    stmt = ignoring_conflicts(session, Delivery).returning(Delivery.id)
+    return len((await session.execute(stmt, deliveries)).all())
+
+
+@dataclass(frozen=True, slots=True)
+class _Audience:
+    """Subscriptions of the alerted claims and the follow-all chats, read once per transaction.
+
+    Applies the rules of :func:`storage.outbox.claim_recipients` (kept in step with it) to each alert.
+    """
+
+    subscriptions: dict[int, list[Subscription]]
+    followers: list[int]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, claim_ids: Iterable[int]) -> _Audience:
+        query = (
+            select(Subscription)
+            .join(Chat, Chat.id == Subscription.chat_id)
+            .where(Subscription.claim_id.in_(list(claim_ids)), Chat.active.is_(True))
+            .order_by(Subscription.id)
+        )
+        subscriptions: dict[int, list[Subscription]] = {}
+        for sub in (await session.execute(query)).scalars():
+            subscriptions.setdefault(sub.claim_id, []).append(sub)
+        return cls(subscriptions, await outbox.follower_chats(session))
+
+    def recipients(self, meta: ClaimMeta, match: Match, now: datetime) -> list[tuple[int, int]]:
+        pairs = [
+            (sub.chat_id, sub.topic_id)
+            for sub in self.subscriptions.get(meta.id, [])
+            if not (sub.muted_until is not None and sub.muted_until > now)
+            and not (sub.notify == "changes" and match.kind != "changed")
+            and match.score >= meta.alert_threshold + sub.threshold_offset
+        ]
+        pairs.extend((chat_id, 0) for chat_id in self.followers)
+        return list(dict.fromkeys(pairs))
 
 
 async def record_feed_deactivated(
