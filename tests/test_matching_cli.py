@@ -38,15 +38,6 @@ def test_match_contract(tmp_path: Path) -> None:
     assert "claims.jsonl:2" in result.stderr and "stories.jsonl:2" in result.stderr
 
 
-def test_semantic_without_extra_is_an_error(tmp_path: Path) -> None:
-    f = tmp_path / "x.jsonl"
-    f.write_text("", encoding="utf-8")
-    result = CliRunner().invoke(
-        app, ["match", "--claims", str(f), "--stories", str(f), "--matcher", "semantic"]
-    )
-    assert result.exit_code == 2
-
-
 def test_eval_on_a_tiny_clef_layout(tmp_path: Path) -> None:
     (tmp_path / "verified_claims.docs.tsv").write_text(
         '\tvclaim\ttitle\n0\t"A ""large"" claim about tanks\nspanning lines"\tTanks?\n'
