@@ -133,8 +133,14 @@ class Poller:
 
     def _writes(self) -> GroupCommit[_Write, PollResult]:
         if self._group is None:
+            # PostgreSQL takes concurrent writers: there each feed keeps a transaction of its own.
             sqlite = self._write_lock is not None
-            self._group = GroupCommit(self.transaction, self._write_batch, writers=1 if sqlite else 4)
+            self._group = GroupCommit(
+                self.transaction,
+                self._write_batch,
+                writers=1 if sqlite else 1_000,
+                max_items=32 if sqlite else 1,
+            )
         return self._group
 
     async def _write_batch(self, session: AsyncSession, writes: Sequence[_Write]) -> list[PollResult]:
