@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -20,32 +21,50 @@ async def add_event(session: AsyncSession, kind: str, **values: Any) -> Event:
     return event
 
 
-async def claim_recipients(
-    session: AsyncSession, claim_id: int, *, score: float, kind: str, alert_threshold: float, now: datetime
-) -> list[tuple[int, int]]:
-    """(chat, topic) pairs owed an alert for a sighting of ``claim_id`` at ``score``.
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """The subscriptions of some claims and the follow-all chats, read once; who is owed which alert.
 
     Subscriptions that are muted, want changes only (for ``recurs``), or whose threshold offset puts the
     score below their bar (alert threshold + offset) are left out; chats following every claim are in.
     """
-    subs = (
-        await session.execute(
+
+    subscriptions: dict[int, list[Subscription]]
+    followers: list[int]
+
+    @classmethod
+    async def load(cls, session: AsyncSession, claim_ids: Iterable[int]) -> Audience:
+        query = (
             select(Subscription)
             .join(Chat, Chat.id == Subscription.chat_id)
-            .where(Subscription.claim_id == claim_id, Chat.active.is_(True))
+            .where(Subscription.claim_id.in_(list(claim_ids)), Chat.active.is_(True))
+            .order_by(Subscription.id)
         )
-    ).scalars()
-    pairs: list[tuple[int, int]] = []
-    for sub in subs:
-        if sub.muted_until is not None and sub.muted_until > now:
-            continue
-        if sub.notify == "changes" and kind != "changed":
-            continue
-        if score < alert_threshold + sub.threshold_offset:
-            continue
-        pairs.append((sub.chat_id, sub.topic_id))
-    pairs.extend((chat_id, 0) for chat_id in await follower_chats(session))
-    return list(dict.fromkeys(pairs))
+        subscriptions: dict[int, list[Subscription]] = {}
+        for sub in (await session.execute(query)).scalars():
+            subscriptions.setdefault(sub.claim_id, []).append(sub)
+        return cls(subscriptions, await follower_chats(session))
+
+    def recipients(
+        self, claim_id: int, *, score: float, kind: str, alert_threshold: float, now: datetime
+    ) -> list[tuple[int, int]]:
+        pairs = [
+            (sub.chat_id, sub.topic_id)
+            for sub in self.subscriptions.get(claim_id, [])
+            if not (sub.muted_until is not None and sub.muted_until > now)
+            and not (sub.notify == "changes" and kind != "changed")
+            and score >= alert_threshold + sub.threshold_offset
+        ]
+        pairs.extend((chat_id, 0) for chat_id in self.followers)
+        return list(dict.fromkeys(pairs))
+
+
+async def claim_recipients(
+    session: AsyncSession, claim_id: int, *, score: float, kind: str, alert_threshold: float, now: datetime
+) -> list[tuple[int, int]]:
+    """(chat, topic) pairs owed an alert for a sighting of ``claim_id`` (rules: :class:`Audience`)."""
+    audience = await Audience.load(session, [claim_id])
+    return audience.recipients(claim_id, score=score, kind=kind, alert_threshold=alert_threshold, now=now)
 
 
 async def follower_chats(session: AsyncSession) -> list[int]:
@@ -163,10 +182,16 @@ async def drop_pending_for_chat(session: AsyncSession, chat_id: int, *, error: s
 async def move_pending(session: AsyncSession, old_chat: int, new_chat: int) -> int:
     """Re-address unsent deliveries to a migrated chat, due at once; ones already owed there are dropped."""
     pending = (
-        await session.execute(
-            select(Delivery).where(Delivery.chat_id == old_chat, Delivery.status.in_(("pending", "sending")))
+        (
+            await session.execute(
+                select(Delivery).where(
+                    Delivery.chat_id == old_chat, Delivery.status.in_(("pending", "sending"))
+                )
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     moved = 0
     for delivery in pending:
         clash = await session.scalar(

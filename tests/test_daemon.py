@@ -58,7 +58,8 @@ async def test_sigkill_mid_tick_then_restart_loses_and_repeats_nothing(
     feeds: Setup, database_url: str
 ) -> None:
     env, _ = feeds
-    code, out, _ = await cli({**env, "CLAIMBOT_FAULT": "poll.stored:1"}, "run", "--once")
+    one_at_a_time = {**env, "CLAIMBOT_FAULT": "poll.stored:1", "CLAIMBOT_FEEDS__CONCURRENCY": "1"}
+    code, out, _ = await cli(one_at_a_time, "run", "--once")
     assert code == -signal.SIGKILL and out == ""  # died after the first feed's transaction, before sending
     assert (await counts(database_url))[0] in (3, 4)  # one feed's new stories committed, the other's not
     await asyncio.sleep(1.1)  # the dead worker's lease on the other feed expires

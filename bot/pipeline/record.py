@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.matching.changes import compare, should_apply
@@ -15,7 +15,7 @@ from bot.matching.types import Facts, Match
 from bot.pipeline.claimset import ClaimMeta
 from storage import outbox
 from storage.chats import ensure_chat
-from storage.models import Chat, ClaimState, Delivery, Event, Sighting, Subscription
+from storage.models import ClaimState, Delivery, Event, Sighting
 from storage.upsert import ignoring_conflicts
 
 
@@ -182,51 +182,18 @@ async def _push(session: AsyncSession, alerts: list[tuple[_Seen, int]], now: dat
     ]
     stmt = insert(Event).returning(Event.sighting_id, Event.id)
     events = dict((await session.execute(stmt, rows)).all())
-    audience = await _Audience.load(session, {s.meta.id for s, _ in alerts})
+    audience = await outbox.Audience.load(session, {s.meta.id for s, _ in alerts})
     deliveries = [
         {"event_id": events[sid], "chat_id": chat, "topic_id": topic}
         for s, sid in alerts
-        for chat, topic in audience.recipients(s.meta, s.match, now)
+        for chat, topic in audience.recipients(
+            s.meta.id, score=s.match.score, kind=s.match.kind, alert_threshold=s.meta.alert_threshold, now=now
+        )
     ]
     if not deliveries:
         return 0
     stmt = ignoring_conflicts(session, Delivery).returning(Delivery.id)
     return len((await session.execute(stmt, deliveries)).all())
-
-
-@dataclass(frozen=True, slots=True)
-class _Audience:
-    """Subscriptions of the alerted claims and the follow-all chats, read once per transaction.
-
-    Applies the rules of :func:`storage.outbox.claim_recipients` (kept in step with it) to each alert.
-    """
-
-    subscriptions: dict[int, list[Subscription]]
-    followers: list[int]
-
-    @classmethod
-    async def load(cls, session: AsyncSession, claim_ids: Iterable[int]) -> _Audience:
-        query = (
-            select(Subscription)
-            .join(Chat, Chat.id == Subscription.chat_id)
-            .where(Subscription.claim_id.in_(list(claim_ids)), Chat.active.is_(True))
-            .order_by(Subscription.id)
-        )
-        subscriptions: dict[int, list[Subscription]] = {}
-        for sub in (await session.execute(query)).scalars():
-            subscriptions.setdefault(sub.claim_id, []).append(sub)
-        return cls(subscriptions, await outbox.follower_chats(session))
-
-    def recipients(self, meta: ClaimMeta, match: Match, now: datetime) -> list[tuple[int, int]]:
-        pairs = [
-            (sub.chat_id, sub.topic_id)
-            for sub in self.subscriptions.get(meta.id, [])
-            if not (sub.muted_until is not None and sub.muted_until > now)
-            and not (sub.notify == "changes" and match.kind != "changed")
-            and match.score >= meta.alert_threshold + sub.threshold_offset
-        ]
-        pairs.extend((chat_id, 0) for chat_id in self.followers)
-        return list(dict.fromkeys(pairs))
 
 
 async def record_feed_deactivated(
