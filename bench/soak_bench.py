@@ -160,15 +160,18 @@ async def _counts(url: str) -> tuple[int, int, int]:
 
 
 def _env(url: str, api_base: str, token: str, args: argparse.Namespace) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMBOT_") and k != "BOT_TOKEN"}
-    env.update(
+    from tests.procs import daemon_env
+
+    return daemon_env(
+        url,
         BOT_TOKEN=token,
-        CLAIMBOT_DATABASE__URL=url,
         CLAIMBOT_TELEGRAM__API_BASE=api_base,
         CLAIMBOT_FEEDS__POLL_INTERVAL=str(args.interval),
         CLAIMBOT_FEEDS__MIN_INTERVAL="1",
         CLAIMBOT_FEEDS__JITTER="0.1",
         CLAIMBOT_FEEDS__TICK_INTERVAL="0.5",
+        CLAIMBOT_FEEDS__LEASE="120",
+        CLAIMBOT_FEEDS__TIMEOUT="20",
         CLAIMBOT_FEEDS__ALLOW_PRIVATE_NETWORKS="true",
         CLAIMBOT_FEEDS__CONCURRENCY="50",
         CLAIMBOT_FEEDS__PER_HOST="50",
@@ -178,7 +181,6 @@ def _env(url: str, api_base: str, token: str, args: argparse.Namespace) -> dict[
         CLAIMBOT_DELIVERY__COOLDOWN="0",
         CLAIMBOT_LOG__LEVEL="WARNING",
     )
-    return env
 
 
 @dataclass
