@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from bot.matching.text import trie_pattern
+
 # canonical country name -> other ways of naming it (demonyms, capitals used as metonyms, short forms)
 _COUNTRIES: dict[str, tuple[str, ...]] = {
     "United States": (
@@ -207,9 +209,8 @@ def lookup_table() -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def pattern() -> re.Pattern[str]:
-    """One alternation of every surface form, longest first, matched case-insensitively on word bounds."""
-    forms = sorted(lookup_table(), key=len, reverse=True)
-    return re.compile(r"(?<![\w.])(?:" + "|".join(re.escape(f) for f in forms) + r")(?![\w])", re.IGNORECASE)
+    """Every surface form, the longest that fits first, matched case-insensitively on word bounds."""
+    return re.compile(r"(?<![\w.])(?:" + trie_pattern(lookup_table()) + r")(?![\w])", re.IGNORECASE)
 
 
 # surface forms that are common words unless written in capitals ("US" the country, "us" the pronoun)

@@ -5,57 +5,42 @@ Build once per claim set (``build_index``); matching is read-only apart from ``s
 
 from __future__ import annotations
 
-import heapq
-import math
 from array import array
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Hashable, Sequence
 
 from rapidfuzz import fuzz
 
+from bot.matching.bm25 import K1, Postings
 from bot.matching.changes import compare
 from bot.matching.facts import extract_facts
 from bot.matching.matcher import (
     Unit,
     Wording,
-    best_wording,
     combine,
+    formula,
     matched_words,
     score_wording,
     unit,
+    weight,
     wording,
 )
 from bot.matching.polarity import relative_polarity
-from bot.matching.text import clean, sentences
+from bot.matching.story import MAX_UNITS, Ranked, StoryReading, story_units
+from bot.matching.text import clean
 from bot.matching.types import Candidate, ClaimSpec, Facts, Match, StoryDoc
 
-K1, B = 1.2, 0.75
-PRIOR_DOCS = 1000
-"""Virtual claims that mention nothing: IDF of a small pool stays near what a large one would give."""
+__all__ = ["MAX_UNITS", "ClaimIndex", "build_index", "story_units"]
+
 POOL = 48
 """Claims re-scored per story: BM25's best, whatever the story's length."""
 W_SIMILAR = 0.4
 """Share of coverage (vs token_sort_ratio) in claim-to-claim similarity."""
-MAX_UNITS = 400
-"""Sentences of one story looked at (title first); later ones of a very long story are ignored."""
-COMMON_DF, COMMON_DOCS = 0.08, 10_000
-"""In pools above 2,000 claims, terms in more than 8% of claims (of 800 claims past 10,000) do not
-nominate candidates: they add little to BM25 and walking their postings is most of a lookup's cost."""
+EAGER_FACTS = 1000
+"""Pools up to this size get every claim's facts at build (a few ms per hundred claims), so that an index
+sent to a worker process arrives with them; larger pools extract a claim's facts when it first matches."""
 
-
-def story_units(story: StoryDoc) -> list[Unit]:
-    """The title and each sentence of the summary and content, once each, as scoring units."""
-    texts = [clean(story.title)] if story.title.strip() else []
-    for part in (story.summary, story.content):
-        if part.strip():
-            texts.extend(sentences(clean(part)))
-    seen: set[str] = set()
-    out: list[Unit] = []
-    for t in texts:
-        if t and t not in seen and len(out) < MAX_UNITS:
-            seen.add(t)
-            out.append(unit(t))
-    return out
+BestUnit = tuple[float, Unit | None, Wording | None]
 
 
 class ClaimIndex:
@@ -67,82 +52,94 @@ class ClaimIndex:
         self._texts: list[str] = []
         self._wordings: list[tuple[Wording, ...]] = []
         self._facts: list[Facts | None] = []
-        self._last: tuple[tuple[StoryDoc, int], list[tuple[float, int, Unit, Wording]]] | None = None
-        postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        lengths: list[int] = []
+        self._last: StoryReading | None = None
         for claim in claims:
             if claim.id in self._pos:
                 raise ValueError(f"duplicate claim id {claim.id!r}")
-            i = len(self._ids)
+            self._pos[claim.id] = len(self._ids)
             self._ids.append(claim.id)
-            self._pos[claim.id] = i
             self._texts.append(claim.text)
-            ws = tuple(w for w in (wording(t) for t in (claim.text, *claim.aliases)) if w.terms)
-            self._wordings.append(ws)
+            self._wordings.append(tuple(w for w in map(wording, (claim.text, *claim.aliases)) if w.terms))
             self._facts.append(claim.facts)
-            tf = Counter(t for w in ws for t in w.terms)
-            lengths.append(sum(tf.values()))
-            for t, n in tf.items():
-                postings[t].append((i, n))
-        n_docs = max(len(self._ids), 1)
-        avg = (sum(lengths) / n_docs) or 1.0
-        self._norm = array("f", (K1 * (1 - B + B * n / avg) for n in lengths))
-        self.idf: dict[str, float] = {}
-        self._docs: dict[str, array[int]] = {}
-        self._weights: dict[str, array[float]] = {}
-        for t, plist in postings.items():
-            idf = math.log(1.0 + (n_docs + PRIOR_DOCS - len(plist) + 0.5) / (len(plist) + 0.5))
-            self.idf[t] = idf
-            self._docs[t] = array("i", (i for i, _ in plist))
-            norm = self._norm
-            self._weights[t] = array("f", (idf * n * (K1 + 1) / (n + norm[i]) for i, n in plist))
-        self.default_idf = math.log(1.0 + (n_docs + PRIOR_DOCS + 0.5) / 0.5)
-        self._common = max(int(COMMON_DF * min(n_docs, COMMON_DOCS)), 1) if n_docs > 2000 else n_docs + 1
+        self._bm = Postings(_term_counts(ws) for ws in self._wordings)
+        self.idf, self.default_idf = self._bm.idf, self._bm.default_idf
+        self._totals, self._first = self._wording_totals()
+        if len(self._ids) <= EAGER_FACTS:
+            for claim_id in self._ids:
+                self.facts(claim_id)
+
+    def _wording_totals(self) -> tuple[array[float], array[int]]:
+        """Each wording's total term weight (claim i's are ``totals[first[i]:]``, one per wording)."""
+        wt = {t: weight(t, self.idf, self.default_idf) for t in self.idf}
+        totals, first = array("d"), array("i")
+        for ws in self._wordings:
+            first.append(len(totals))
+            totals.extend([sum(map(wt.__getitem__, w.termset)) for w in ws])
+        return totals, first
+
+    def __getstate__(self) -> dict[str, object]:
+        """Pickled without the last story's reading (an index travels to worker processes)."""
+        return {**self.__dict__, "_last": None}
 
     def __len__(self) -> int:
         return len(self._ids)
 
     def _pool(self, query: Counter[str], size: int) -> list[int]:
         """Claims with the best BM25 scores for the query (very common terms skipped if others exist)."""
-        acc: dict[int, float] = defaultdict(float)
-        known = [t for t in query if t in self._docs]
-        rare = [t for t in known if len(self._docs[t]) <= self._common] or known
-        for t in rare:
-            q = query[t]
-            for i, w in zip(self._docs[t], self._weights[t], strict=True):
-                acc[i] += q * w
-        return heapq.nlargest(size, acc, key=acc.__getitem__)
+        return self._bm.pool(query, size)
 
     def _bm25(self, tf: Counter[str], i: int, u: Unit) -> float:
-        norm = self._norm[i]
+        norm = self._bm.norm[i]
         return sum(self.idf[t] * n * (K1 + 1) / (n + norm) for t, n in tf.items() if t in u.termset)
 
-    def _scored(self, story: StoryDoc, size: int) -> list[tuple[float, int, Unit, Wording]]:
-        """``_best`` for a story, remembered for the last story (match then candidates costs one pass)."""
-        key = (story, size)
-        if self._last is None or self._last[0] != key:
-            self._last = (key, self._best(story_units(story), size))
-        return self._last[1]
+    def _read(self, story: StoryDoc) -> StoryReading:
+        """The story's reading, remembered for the last story (one story is matched, then listed)."""
+        last = self._last
+        if last is None or last.story != story:
+            last = self._last = StoryReading(story)
+        return last
 
-    def _best(self, units: Sequence[Unit], size: int) -> list[tuple[float, int, Unit, Wording]]:
-        """Each pooled claim with its best unit and wording, best first."""
+    def _scored(self, story: StoryDoc, size: int) -> Ranked:
+        return self._read(story).ranked(size, self._best)
+
+    def _best(self, units: Sequence[Unit], size: int) -> Ranked:
+        """Each pooled claim with its best unit and wording, best first.
+
+        What ``best_wording`` then ``combine`` with ``_bm25`` give for every unit, the same sums in the
+        same order, with each term's weight looked up once per story and each claim's BM25 once.
+        """
         query: Counter[str] = Counter(t for u in units for t in u.termset)
+        wt = {t: weight(t, self.idf, self.default_idf) for t in query}
+        u_totals = [sum(map(wt.__getitem__, u.termset)) for u in units]
         out = []
-        memo: dict[frozenset[str], float] = {}
         for i in self._pool(query, size):
-            best: tuple[float, Unit | None, Wording | None] = (0.0, None, None)
-            tf = Counter(t for w in self._wordings[i] for t in w.terms)
-            for u in units:
-                s, w = best_wording(self._wordings[i], u, self.idf, self.default_idf, memo)
-                if w is None:
-                    continue
-                s = combine(s, self._bm25(tf, i, u))
-                if s > best[0]:
-                    best = (s, u, w)
-            if best[1] is not None and best[2] is not None:
-                out.append((best[0], i, best[1], best[2]))
+            score, u, w = self._best_unit(i, units, u_totals, wt)
+            if u is not None and w is not None:
+                out.append((score, i, u, w))
         out.sort(key=lambda r: (-r[0], r[1]))
         return out
+
+    def _best_unit(
+        self, i: int, units: Sequence[Unit], u_totals: list[float], wt: dict[str, float]
+    ) -> BestUnit:
+        """Claim ``i``'s best unit and wording: ``best_wording`` per unit, then ``combine`` with BM25."""
+        ws, first = self._wordings[i], self._first[i]
+        wordings = list(zip(ws, self._totals[first : first + len(ws)], strict=True))
+        bm25 = self._bm.shares(_term_counts(ws), i, wt)
+        best: BestUnit = (0.0, None, None)
+        for u, u_total in zip(units, u_totals, strict=True):
+            s, chosen, terms = 0.0, None, u.termset
+            for w, w_total in wordings:
+                shared = w.termset & terms
+                if shared:
+                    score = formula(sum(map(wt.__getitem__, shared)), w_total, u_total, w.joined, u.joined)
+                    if score > s:
+                        s, chosen = score, w
+            if chosen is not None:
+                s = combine(s, sum([c for t, c in bm25 if t in terms]))
+                if s > best[0]:
+                    best = (s, u, chosen)
+        return best
 
     def facts(self, claim_id: Hashable) -> Facts:
         """The claim's current facts (extracted from its text on first use when none were given)."""
@@ -159,13 +156,12 @@ class ClaimIndex:
     def match(self, story: StoryDoc, min_score: float) -> list[Match]:
         """Claims the story states at ``min_score`` or above, one Match per claim (its best sentence)."""
         out = []
-        for score, i, u, w in self._scored(story, POOL):
+        reading = self._read(story)
+        for score, i, u, w in reading.ranked(POOL, self._best):
             if score < min_score:
                 break
             current = self.facts(self._ids[i])
-            facts = relative_polarity(
-                current, self._texts[i], w.termset, extract_facts(u.text), u.text, u.termset
-            )
+            facts = relative_polarity(current, self._texts[i], w.termset, reading.facts(u), u.text, u.termset)
             changes = compare(current, facts)
             out.append(
                 Match(
@@ -208,6 +204,14 @@ class ClaimIndex:
             scored.append((s, i))
         scored.sort(key=lambda r: (-r[0], r[1]))
         return [Candidate(self._ids[i], round(s, 2)) for s, i in scored[:k]]
+
+
+def _term_counts(ws: tuple[Wording, ...]) -> Counter[str]:
+    """A claim's terms over all its wordings, counted, in order of first use."""
+    tf: Counter[str] = Counter()
+    for w in ws:
+        tf.update(w.terms)
+    return tf
 
 
 def build_index(claims: Sequence[ClaimSpec]) -> ClaimIndex:

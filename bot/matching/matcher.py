@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -95,10 +96,16 @@ def score_wording(
         return 0.0
     covered = sum(weight(t, idf, default_idf) for t in shared)
     memo = {} if memo is None else memo
-    coverage = covered / total(w.termset, idf, default_idf, memo)
-    precision = covered / total(u.termset, idf, default_idf, memo)
+    w_total = total(w.termset, idf, default_idf, memo)
+    return formula(covered, w_total, total(u.termset, idf, default_idf, memo), w.joined, u.joined)
+
+
+def formula(covered: float, w_total: float, u_total: float, w_joined: str, u_joined: str) -> float:
+    """The score from the shared weight, the wording's and the unit's total weights and their stems."""
+    coverage = covered / w_total
+    precision = covered / u_total
     evidence = 1.0 - math.exp(-covered / RARE_IDF / EVIDENCE_SCALE)
-    fz = float(fuzz.token_set_ratio(w.joined, u.joined)) / 100.0
+    fz = float(fuzz.token_set_ratio(w_joined, u_joined)) / 100.0
     raw = math.pow(coverage, COVERAGE_EXP) * evidence * (1 - W_PRECISION + W_PRECISION * precision)
     raw *= 1 - W_FUZZ + W_FUZZ * fz
     return 100.0 * raw
@@ -129,8 +136,10 @@ _SURFACE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|U\.S\.|U\.K\.")
 
 def matched_words(sentence: str, termset: frozenset[str]) -> tuple[str, ...]:
     """Words of ``sentence`` as written whose terms belong to ``termset`` (for bold in alerts)."""
-    out = []
-    for m in _SURFACE.finditer(sentence):
-        if any(t in termset for t in terms(m.group())):
-            out.append(m.group())
+    out = [w for w in _SURFACE.findall(sentence) if not termset.isdisjoint(_surface_terms(w))]
     return tuple(dict.fromkeys(out))
+
+
+@lru_cache(maxsize=100_000)
+def _surface_terms(word: str) -> tuple[str, ...]:
+    return tuple(terms(word))

@@ -124,7 +124,24 @@ def _number(raw: str) -> float | None:
         return None
 
 
+def _may_match(text: str, cues: tuple[str, ...]) -> bool:
+    """False only when a pattern cannot match: ASCII text (where IGNORECASE is plain case) that contains
+    none of the words every match of it must contain. Most sentences state no money and no percentage."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return any(c in low for c in cues)
+
+
+_AMOUNT_CUES = ("$", "usd", "gbp", "eur", "pound", "dollar", "yen", "rupee", "yuan", "sterling")
+_PERCENT_CUES = ("%", "cent")
+_RELATIVE_CUES = ("day", "week", "month", "next", "coming")
+_DIGIT = re.compile(r"\d")
+
+
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:
+    if not spans:
+        return text
     chars = list(text)
     for s, e in spans:
         chars[s:e] = " " * (e - s)
@@ -148,12 +165,12 @@ def _amount(m: re.Match[str]) -> Quantity:
 
 def amounts_in(text: str) -> tuple[str, tuple[Quantity, ...]]:
     """Money amounts, and ``text`` with them blanked so later passes do not count them again."""
-    found = list(_AMOUNT.finditer(text))
+    found = list(_AMOUNT.finditer(text)) if _may_match(text, _AMOUNT_CUES) else []
     return _mask(text, [m.span() for m in found]), tuple(_amount(m) for m in found)
 
 
 def percents_in(text: str) -> tuple[str, tuple[Quantity, ...]]:
-    found = list(_PERCENT.finditer(text))
+    found = list(_PERCENT.finditer(text)) if _may_match(text, _PERCENT_CUES) else []
     out = tuple(Quantity(" ".join(m.group().split()), _number(m.group("n")), "%") for m in found)
     return _mask(text, [m.span() for m in found]), out
 
@@ -194,8 +211,9 @@ def _relative(m: re.Match[str]) -> str:
 def dates_in(text: str) -> tuple[str, tuple[str, ...]]:
     """Dates as ISO-like strings (2025-02-13, 2025-02, 2025, or 02-13 without a year), and relative
     ones as phrases ('within weeks', 'next monday')."""
-    found = [m for m in _DATE.finditer(text) if not (m.group("d1") and int(m.group("d1")) > 31)]
-    relative = list(_RELATIVE.finditer(text))
+    every = _DATE.finditer(text) if _DIGIT.search(text) else ()  # each kind of date has a digit
+    found = [m for m in every if not (m.group("d1") and int(m.group("d1")) > 31)]
+    relative = list(_RELATIVE.finditer(text)) if _may_match(text, _RELATIVE_CUES) else []
     absolute = [d for d in (_date(m) for m in found) if d]
     dates = tuple(dict.fromkeys(absolute + [_relative(m) for m in relative]))
     return _mask(text, [m.span() for m in found + relative]), dates

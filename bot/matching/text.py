@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 from bot.matching.stem import stem
 from bot.matching.synonyms import BIGRAM_SYNONYMS, SYNONYMS
@@ -44,12 +46,23 @@ def clean(text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_SEEN: set[str] = set()
+_COMBINING: dict[int, None] = {}
+"""Combining marks among the characters ``_SEEN`` so far, for ``str.translate`` (no scan of all Unicode)."""
+
+
 def fold(text: str) -> str:
     """Lowercase ASCII-folded text (accents stripped; other scripts kept as they are)."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    if not decomposed.isascii():
+        new = set(decomposed).difference(_SEEN)
+        for c in new:
+            if unicodedata.combining(c):
+                _COMBINING[ord(c)] = None
+        _SEEN.update(new)  # after _COMBINING: another thread never sees a mark it would not strip
+    return decomposed.translate(_COMBINING).lower()
 
 
 def words(text: str) -> list[str]:
@@ -58,8 +71,11 @@ def words(text: str) -> list[str]:
         text = _HASHTAG.sub(lambda m: " " + _CAMEL.sub(" ", m.group(1)) + " ", text)
     if "U" in text or "E" in text:
         text = _ACRONYMS.sub(lambda m: f" {m.lastgroup} ", text)
+    folded = fold(text)
+    if "'" not in folded and "’" not in folded:
+        return _WORD.findall(folded)
     out: list[str] = []
-    for w in _WORD.findall(fold(text)):
+    for w in _WORD.findall(folded):
         if "'" in w or "’" in w:
             w = _APOS.sub("'", w)
             if w.endswith("n't"):
@@ -89,9 +105,16 @@ def _informative(word: str) -> str:
     return term(word)
 
 
+@lru_cache(maxsize=500_000)
+def _is_head(word: str) -> bool:
+    return word[:3] in _BIGRAM_HEADS
+
+
 def terms(text: str) -> list[str]:
     """Informative terms of ``text`` in order: stemmed, synonyms folded, stop words and negations dropped."""
     ws = words(text)
+    if not any(map(_is_head, ws)):  # no bigram synonym can start here: each word stands alone
+        return [t for t in map(_informative, ws) if t]
     out: list[str] = []
     i, n = 0, len(ws)
     while i < n:
@@ -107,6 +130,29 @@ def terms(text: str) -> list[str]:
             out.append(kept)
         i += 1
     return out
+
+
+def trie_pattern(forms: Iterable[str]) -> str:
+    """A regex matching what the longest-first alternation of ``forms`` (lowercase) matches, as a trie.
+
+    Case-insensitively, at most one branch per letter can go on, and a longer form is tried before a
+    shorter one ends (greedy ``?``): the same spans, for one branch per position instead of one per form.
+    """
+    root: dict[str, dict[str, Any]] = {}
+    for form in forms:
+        node = root
+        for ch in form:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def branch(node: dict[str, dict[str, Any]]) -> str:
+        alts = [re.escape(ch) + branch(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return branch(root)
 
 
 # Sentence splitting -------------------------------------------------------------------------------------

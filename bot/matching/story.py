@@ -1,0 +1,61 @@
+"""A story as the index reads it: each sentence once, and what is read from a sentence only when asked.
+
+Scoring needs every sentence's terms; facts and the words to set in bold are needed only for sentences
+that some claim's score lifts to the floor, and then once per sentence however many claims it states.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.matching.facts import extract_facts
+from bot.matching.matcher import Unit, Wording, unit
+from bot.matching.text import clean, sentences
+from bot.matching.types import Facts, StoryDoc
+
+MAX_UNITS = 400
+"""Sentences of one story looked at (title first); later ones of a very long story are ignored."""
+
+Ranked = list[tuple[float, int, Unit, Wording]]
+"""Pooled claims as (score, claim position, best unit, best wording), best first."""
+
+
+def story_units(story: StoryDoc) -> list[Unit]:
+    """The title and each sentence of the summary and content, once each, as scoring units."""
+    texts = [clean(story.title)] if story.title.strip() else []
+    for part in (story.summary, story.content):
+        if part.strip():
+            texts.extend(sentences(clean(part)))
+    seen: set[str] = set()
+    out: list[Unit] = []
+    for t in texts:
+        if t and t not in seen and len(out) < MAX_UNITS:
+            seen.add(t)
+            out.append(unit(t))
+    return out
+
+
+class StoryReading:
+    """One story's units, its rankings by pool size and its sentences' facts, each computed once."""
+
+    __slots__ = ("story", "units", "_ranked", "_facts")
+
+    def __init__(self, story: StoryDoc) -> None:
+        self.story = story
+        self.units = story_units(story)
+        self._ranked: dict[int, Ranked] = {}
+        self._facts: dict[str, Facts] = {}
+
+    def ranked(self, size: int, rank: Callable[[list[Unit], int], Ranked]) -> Ranked:
+        """``rank(units, size)``, remembered: match then candidates for one story cost one pass."""
+        found = self._ranked.get(size)
+        if found is None:
+            found = self._ranked[size] = rank(self.units, size)
+        return found
+
+    def facts(self, u: Unit) -> Facts:
+        """The facts one sentence states (units of a story have distinct texts)."""
+        found = self._facts.get(u.text)
+        if found is None:
+            found = self._facts[u.text] = extract_facts(u.text)
+        return found
