@@ -1,7 +1,8 @@
 """Ingestion benchmark: claimbot's real tick (run_tick + Poller + storage) against a local 1,000-feed server.
 
-    python -m bench.ingest_bench                      # SQLite in a temp dir, about a minute
+    python -m bench.ingest_bench                      # SQLite in a temp dir, a few minutes
     python -m bench.ingest_bench --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
+    python -m bench.ingest_bench --runs tick,burst    # only those runs: no matching, about 15 s
     python -m bench.ingest_bench --compare-feeds /work/shared/data/real-feeds   # fast path vs feedparser
 
 Runs, each on a fresh database (a scratch PostgreSQL database is created and dropped per run):
@@ -11,7 +12,9 @@ Runs, each on a fresh database (a scratch PostgreSQL database is created and dro
   naive        sequential full GETs and feedparser on the loop, no storing, over --naive-feeds feeds
 
 CPU is this process plus its parse workers (reaped when each run's pool shuts down); the server runs in a
-process of its own and is not counted. Peak memory is the largest RSS of this process or any child.
+process of its own and is not counted. "main CPU" is this process alone (event loop plus database driver
+thread) as a share of wall time: near 100% means the loop, not parsing, sets the pace. Peak memory is the
+largest RSS of this process or any child.
 """
 
 from __future__ import annotations
@@ -44,8 +47,9 @@ from bench.ingest_server import start_server
 from bot.claimbook import load_seeds, read_seed_file
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
+from bot.pipeline.job import FeedJob, PollResult
 from bot.pipeline.parse import FeedParseError, parse_feed
-from bot.pipeline.poll import FeedJob, Poller, PollResult
+from bot.pipeline.poll import Poller
 from bot.pipeline.tick import run_tick
 from bot.resources import seeds_path
 from bot.settings import Settings, load_settings
@@ -53,6 +57,7 @@ from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Feed, StorySource
 
+RUNS = ("tick", "tick+claims", "burst", "burst+claims", "naive")
 console = Console(width=None if sys.stdout.isatty() else 132)
 
 
@@ -62,6 +67,7 @@ class Figures:
     feeds: int
     wall: float
     cpu: float
+    main_cpu: float
     parsed: int
     stored: int
     failed: int
@@ -76,6 +82,7 @@ class Figures:
             f"{self.stored:,}",
             f"{self.stored / self.wall:,.0f}" if self.stored else "-",
             f"{1000 * self.cpu / self.feeds:.2f}",
+            f"{100 * self.main_cpu / self.wall:.0f}%",
             str(self.failed),
         ]
 
@@ -83,6 +90,12 @@ class Figures:
 def _cpu() -> float:
     own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _main_cpu() -> float:
+    """This process only: the event loop plus the database driver's thread."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 @contextmanager
@@ -162,14 +175,14 @@ async def claimbot_run(
                     )
                     poller.progress, poller.task = progress, task
                     poller.clock = _later(poller.clock)
-                    started, cpu = time.perf_counter(), _cpu()
+                    started, cpu, main_cpu = time.perf_counter(), _cpu(), _main_cpu()
                     summary = await run_tick(poller, owner="bench", limit=feeds)
-            wall, cpu = time.perf_counter() - started, _cpu() - cpu
+            wall, cpu, main_cpu = time.perf_counter() - started, _cpu() - cpu, _main_cpu() - main_cpu
             async with sessionmaker() as session:
                 stored = (await session.execute(select(func.count()).select_from(StorySource))).scalar_one()
         finally:
             await engine.dispose()
-    return Figures(label, feeds, wall, cpu, stored, summary.new_stories, summary.failed)
+    return Figures(label, feeds, wall, cpu, main_cpu, stored, summary.new_stories, summary.failed)
 
 
 def _later(clock: Any) -> Any:
@@ -193,7 +206,7 @@ async def naive_run(port: int, feeds: int, progress: Progress) -> Figures:
     """The baseline: one feed after another, a full GET every time, feedparser on the loop, nothing stored."""
     parsed = failed = 0
     task = progress.add_task("naive", total=feeds)
-    started, cpu = time.perf_counter(), _cpu()
+    started, cpu, main_cpu = time.perf_counter(), _cpu(), _main_cpu()
     async with aiohttp.ClientSession() as session:
         for index in range(feeds):
             async with session.get(f"http://127.0.0.1:{port}/feed/{index}") as response:
@@ -203,38 +216,36 @@ async def naive_run(port: int, feeds: int, progress: Progress) -> Figures:
             except FeedParseError:
                 failed += 1
             progress.advance(task)
+    wall = time.perf_counter() - started
     return Figures(
-        "naive (sequential, full GET)", feeds, time.perf_counter() - started, _cpu() - cpu, parsed, 0, failed
+        "naive (sequential, full GET)", feeds, wall, _cpu() - cpu, _main_cpu() - main_cpu, parsed, 0, failed
     )
 
 
 async def run(args: argparse.Namespace) -> None:
     figures: list[Figures] = []
+    naive: Figures | None = None
+    runs = set(args.runs.split(","))
     columns = (TextColumn("{task.description:<14}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console) as progress:
-        server = start_server(args.port, args.feeds, args.fresh, args.entries)
-        try:
-            figures.append(
-                await claimbot_run("tick", args, args.port, args.feeds, seeds=False, progress=progress)
-            )
-            figures.append(
-                await claimbot_run("tick+claims", args, args.port, args.feeds, seeds=True, progress=progress)
-            )
-            naive = await naive_run(args.port, args.naive_feeds, progress)
-        finally:
-            server.terminate()
-            server.join()
-        burst_server = start_server(args.port + 1, args.burst, args.burst, args.entries)
-        try:
-            for seeds in (False, True):
-                label = "burst+claims" if seeds else "burst"
-                figures.append(
-                    await claimbot_run(label, args, args.port + 1, args.burst, seeds=seeds, progress=progress)
-                )
-        finally:
-            burst_server.terminate()
-            burst_server.join()
-    figures.append(naive)
+        for label, feeds, fresh in (("tick", args.feeds, args.fresh), ("burst", args.burst, args.burst)):
+            wanted = [name for name in (label, f"{label}+claims") if name in runs]
+            if not wanted and not (label == "tick" and "naive" in runs):
+                continue
+            port = args.port + (label == "burst")
+            server = start_server(port, feeds, fresh, args.entries)
+            try:
+                for name in wanted:
+                    seeds = name.endswith("+claims")
+                    figure = await claimbot_run(name, args, port, feeds, seeds=seeds, progress=progress)
+                    figures.append(figure)
+                if label == "tick" and "naive" in runs:
+                    naive = await naive_run(port, args.naive_feeds, progress)
+            finally:
+                server.terminate()
+                server.join()
+    if naive is not None:
+        figures.append(naive)
     _report(args, figures)
 
 
@@ -242,19 +253,33 @@ def _report(args: argparse.Namespace, figures: list[Figures]) -> None:
     database = make_url(args.database_url).get_backend_name() if args.database_url else "sqlite (temp)"
     parse = f"{args.workers} parse processes" if args.workers else "parse in threads"
     table = Table(title=f"claimbot ingestion — {database}, {parse}, concurrency {args.concurrency}")
-    names = ("run", "feeds", "wall s", "feeds/s", "parsed", "stored", "stored/s", "CPU ms/feed", "failed")
+    names = (
+        "run",
+        "feeds",
+        "wall s",
+        "feeds/s",
+        "parsed",
+        "stored",
+        "stored/s",
+        "CPU ms/feed",
+        "main CPU",
+        "failed",
+    )
     for name in names:
         table.add_column(name, justify="left" if name == "run" else "right")
     for figure in figures:
         table.add_row(*figure.row())
     console.print(table)
-    tick, naive = figures[0], figures[-1]
-    scaled = naive.wall * args.feeds / naive.feeds
-    console.print(
+    summary = (
         f"tick: {args.feeds} feeds, {args.fresh} fresh × {args.entries} entries; "
-        f"burst: {args.burst} fresh feeds. "
-        f"naive scaled to {args.feeds} feeds ≈ {scaled:.1f}s ({scaled / tick.wall:.1f}× the tick)."
+        f"burst: {args.burst} fresh feeds."
     )
+    tick, naive = figures[0], figures[-1]
+    if tick.label == "tick" and naive.label.startswith("naive"):
+        scaled = naive.wall * args.feeds / naive.feeds
+        times = scaled / tick.wall
+        summary += f" naive scaled to {args.feeds} feeds ≈ {scaled:.1f}s ({times:.1f}× the tick)."
+    console.print(summary)
     peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     console.print(f"peak RSS (largest single process): {peak / 1024:.0f} MiB")
 
@@ -304,6 +329,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="a PostgreSQL server URL to create scratch databases on")
     parser.add_argument("--port", type=int, default=18931, help="first of two local ports for the server")
     parser.add_argument("--log", type=Path, default=Path(tempfile.gettempdir()) / "claimbot-ingest-bench.log")
+    parser.add_argument(
+        "--runs", default=",".join(RUNS), help=f"comma-separated subset of {','.join(RUNS)} (default all)"
+    )
     parser.add_argument("--compare-feeds", type=Path, metavar="FOLDER", help="only compare both parsers")
     args = parser.parse_args()
     if args.compare_feeds:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Feed
@@ -65,6 +69,93 @@ async def lease_due_feeds(
         feed.lease_until = now + timedelta(seconds=lease)
     await session.flush()
     return feeds
+
+
+@dataclass(frozen=True, slots=True)
+class PollMark:
+    """What a successful poll writes on its feed row; None keeps the column as it was."""
+
+    feed_id: int
+    next_check_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    title: str | None = None
+    """Only taken when the feed has no title yet."""
+    last_error: str | None = None
+    """Cleared when None."""
+
+
+@functools.cache  # built once: constructing it costs more than a 304's whole write on PostgreSQL
+def _mark_statement() -> Any:
+    table = cast(Table, Feed.__table__)  # Core, not ORM: an executemany keyed by bind names
+    c = table.c
+
+    def param(name: str, column: Any) -> Any:
+        return bindparam(f"m_{name}", type_=column.type)
+
+    return (
+        update(table)
+        .where(c.id == param("id", c.id))
+        .values(
+            etag=func.coalesce(param("etag", c.etag), c.etag),
+            last_modified=func.coalesce(param("last_modified", c.last_modified), c.last_modified),
+            title=case((c.title == "", func.coalesce(param("title", c.title), "")), else_=c.title),
+            error_count=0,
+            last_error=param("last_error", c.last_error),
+            baseline_done=True,
+            last_checked_at=param("now", c.last_checked_at),
+            last_ok_at=param("now", c.last_ok_at),
+            lease_owner=None,
+            lease_until=None,
+            next_check_at=param("next_check_at", c.next_check_at),
+        )
+    )
+
+
+async def mark_polled(session: AsyncSession, marks: Sequence[PollMark], *, now: datetime) -> None:
+    """Record successful polls in one executemany: validators, schedule, errors cleared, lease released."""
+    if not marks:
+        return
+    rows = [
+        {
+            "m_id": m.feed_id,
+            "m_etag": m.etag,
+            "m_last_modified": m.last_modified,
+            "m_title": m.title[:512] if m.title else None,
+            "m_last_error": m.last_error[:2000] if m.last_error else None,
+            "m_now": now,
+            "m_next_check_at": m.next_check_at,
+        }
+        for m in marks
+    ]
+    await session.execute(_mark_statement(), rows)
+
+
+async def move_feed(session: AsyncSession, feed_id: int, url: str) -> int | None:
+    """Point the feed at ``url``, unless another feed has it: then change nothing and return that feed's id.
+
+    A savepoint catches the unique constraint when a concurrent transaction takes the URL first, so the
+    caller's transaction (and what else it stored) survives.
+    """
+    owner = await _owner(session, url)
+    if owner is None:
+        try:
+            async with session.begin_nested():
+                await session.execute(update(Feed).where(Feed.id == feed_id).values(url=url))
+            return None
+        except IntegrityError:
+            owner = await _owner(session, url)
+    return owner if owner != feed_id else None
+
+
+async def deactivate_feed(session: AsyncSession, feed_id: int, reason: str) -> None:
+    await session.execute(
+        update(Feed).where(Feed.id == feed_id).values(active=False, last_error=reason[:2000])
+    )
+
+
+async def _owner(session: AsyncSession, url: str) -> int | None:
+    return (await session.execute(select(Feed.id).where(Feed.url == url))).scalar_one_or_none()
 
 
 async def release_leases(session: AsyncSession, owner: str) -> None:

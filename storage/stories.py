@@ -35,6 +35,24 @@ async def known_guids(session: AsyncSession, feed_id: int, guids: Iterable[str])
     return known
 
 
+async def known_sources(
+    session: AsyncSession, guids: Sequence[tuple[int, Iterable[str]]]
+) -> set[tuple[int, str]]:
+    """The (feed id, guid) pairs among ``guids`` (per feed) already seen: one query per 500 guids."""
+    wanted = {(feed_id, guid) for feed_id, feed_guids in guids for guid in feed_guids}
+    feed_ids = list({feed_id for feed_id, _ in wanted})
+    names = list({guid for _, guid in wanted})
+    known: set[tuple[int, str]] = set()
+    for start in range(0, len(names), 500):
+        query = select(StorySource.feed_id, StorySource.guid).where(
+            StorySource.feed_id.in_(feed_ids), StorySource.guid.in_(names[start : start + 500])
+        )
+        # The IN lists cross feeds and guids: keep only the pairs asked about.
+        rows = (await session.execute(query)).all()
+        known.update(pair for feed_id, guid in rows if (pair := (feed_id, guid)) in wanted)
+    return known
+
+
 async def _ids_by(
     session: AsyncSession, column: InstrumentedAttribute[str], keys: list[str]
 ) -> dict[str, int]:
@@ -59,13 +77,19 @@ async def store_stories(
 
 
 async def store_batch(
-    session: AsyncSession, batches: Sequence[tuple[int, Sequence[NewStory]]], *, since: datetime
+    session: AsyncSession,
+    batches: Sequence[tuple[int, Sequence[NewStory]]],
+    *,
+    since: datetime,
+    now: datetime | None = None,
 ) -> dict[tuple[int, str], tuple[int, bool]]:
     """:func:`store_stories` for several feeds at once: (feed id, guid) → (story id, created now).
 
     The same as storing the feeds one after another: a story of a later feed whose fingerprint or title
-    key an earlier feed of the batch brought is a second source, not a new story.
+    key an earlier feed of the batch brought is a second source, not a new story. ``now`` stamps the
+    new rows (default: the current time).
     """
+    now = now or utcnow()
     everything = [s for _, stories in batches for s in stories]
     if not everything:
         return {}
@@ -85,7 +109,7 @@ async def store_batch(
             fresh[s.fingerprint] = s
             if s.title_key:
                 keyed.setdefault(s.title_key, (feed_id, s.fingerprint))
-    created = await _insert_stories(session, list(fresh.values()))
+    created = await _insert_stories(session, list(fresh.values()), now)
     existing.update(created)
     raced = [fp for fp in fresh if fp not in created]  # inserted meanwhile by another transaction
     if raced:
@@ -97,7 +121,7 @@ async def store_batch(
             story_id = existing.get(fp) or title_hits.get(s.title_key or "")
             if story_id is not None:
                 result[feed_id, s.guid] = (story_id, fp in created and fresh.get(fp) is s)
-    await _add_sources(session, batches, result)
+    await _add_sources(session, batches, result, now)
     return result
 
 
@@ -112,11 +136,12 @@ async def _recent_titles(session: AsyncSession, keys: set[str], since: datetime)
     return found
 
 
-async def _insert_stories(session: AsyncSession, stories: list[NewStory]) -> dict[str, int]:
+async def _insert_stories(
+    session: AsyncSession, stories: list[NewStory], fetched: datetime
+) -> dict[str, int]:
     """Insert in one executemany; fingerprint → id of the rows this call created."""
     if not stories:
         return {}
-    fetched = utcnow()
     rows = [
         {
             "fingerprint": s.fingerprint,
@@ -137,8 +162,8 @@ async def _add_sources(
     session: AsyncSession,
     batches: Sequence[tuple[int, Sequence[NewStory]]],
     ids: dict[tuple[int, str], tuple[int, bool]],
+    seen: datetime,
 ) -> None:
-    seen = utcnow()
     rows = [
         {
             "feed_id": feed_id,

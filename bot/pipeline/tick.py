@@ -7,7 +7,8 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot.pipeline.poll import FeedJob, Poller, PollResult
+from bot.pipeline.job import FeedJob, PollResult
+from bot.pipeline.poll import Poller
 from storage.feeds import lease_due_feeds
 from storage.models import Tick
 from storage.ticks import record_tick

@@ -1,89 +1,151 @@
-"""Group commit: the stores of feeds polled at the same time share one write transaction.
+"""The write side of polls that fetched something: stories, sightings and feed rows, several feeds at once.
 
-SQLite has one writer and every statement is a round trip to its thread, so a transaction per feed made
-the writer the bottleneck of a busy tick. Callers :meth:`GroupCommit.submit` an item and wait; whoever
-holds the writer takes everything queued (up to ``max_items``) into one transaction. A feed must still
-never roll back another: when the write says which item broke (:class:`ItemError`) that item fails and
-the rest are written again without it; any other failure of a batch retries its items one by one.
+:meth:`FeedWriter.write` is what :class:`~bot.pipeline.groupcommit.GroupCommit` runs in one transaction
+for every feed queued at that moment (one feed per transaction on PostgreSQL). The result is the same as
+writing the feeds one after another; a feed that breaks raises :class:`ItemError` with its index, so the
+others are written again without it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+import logging
+import random
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-T = TypeVar("T")
-R = TypeVar("R")
+from bot.matching.types import Match
+from bot.pipeline.claimset import ClaimSet
+from bot.pipeline.fetch import FetchResult
+from bot.pipeline.groupcommit import ItemError
+from bot.pipeline.job import FeedJob, PollResult
+from bot.pipeline.prepare import PreparedFeed
+from bot.pipeline.record import Recorded, StoryRef, record_feed_deactivated, record_matches
+from bot.pipeline.schedule import next_check
+from bot.pipeline.urlguard import redact
+from bot.settings import Settings
+from storage.feeds import PollMark, deactivate_feed, mark_polled, move_feed
+from storage.stories import NewStory, known_sources, store_batch
+
+logger = logging.getLogger(__name__)
 
 
-class ItemError(Exception):
-    """Raised by a batch write: item ``index`` failed with ``__cause__``; the others may be fine."""
+@dataclass(frozen=True, slots=True)
+class FeedWrite:
+    """What a poll hands the writer: the fetch, the feed (None after a 304), its stories and their matches.
 
-    def __init__(self, index: int) -> None:
-        super().__init__(f"item {index} of the batch failed")
-        self.index = index
+    ``stories`` may include entries already known; the writer skips those. ``matches`` is keyed by guid.
+    """
+
+    job: FeedJob
+    result: FetchResult
+    prepared: PreparedFeed | None
+    stories: list[NewStory]
+    matches: dict[Hashable, list[Match]]
 
 
 @dataclass(slots=True)
-class _Slot(Generic[T, R]):
-    item: T
-    done: asyncio.Future[R]
+class FeedWriter:
+    """Writes batches of :class:`FeedWrite`; the claims are those the tick matched against."""
 
+    claims: ClaimSet
+    settings: Settings
+    rng: random.Random
+    clock: Callable[[], datetime]
 
-class GroupCommit(Generic[T, R]):
-    """Writes submitted items in shared transactions; ``writers`` batches may run at once (1 on SQLite)."""
+    async def write(self, session: AsyncSession, writes: Sequence[FeedWrite]) -> list[PollResult]:
+        """Several feeds' stories, sightings and feed rows in the caller's transaction, as if one by one."""
+        now = self.clock()
+        known = await known_sources(session, [(w.job.id, (s.guid for s in w.stories)) for w in writes])
+        fresh = [[s for s in w.stories if (w.job.id, s.guid) not in known] for w in writes]
+        window = timedelta(seconds=self.settings.matching.syndication_window)
+        batches = [(w.job.id, stories) for w, stories in zip(writes, fresh, strict=True)]
+        stored = await store_batch(session, batches, since=now - window, now=now)
+        carried = Recorded()
+        outcomes: list[PollResult] = []
+        for index, (w, stories) in enumerate(zip(writes, fresh, strict=True)):
+            try:
+                outcomes.append(await self._record(session, w, stories, stored, now, carried))
+            except Exception as exc:
+                raise ItemError(index) from exc
+        await mark_polled(session, [self._mark(w, now) for w in writes], now=now)
+        for w in writes:
+            if w.result.moved_permanently_to:
+                await self._move(session, w.job, w.result.moved_permanently_to)
+        return outcomes
 
-    def __init__(
+    async def _record(
         self,
-        transaction: Callable[[], contextlib.AbstractAsyncContextManager[AsyncSession]],
-        write: Callable[[AsyncSession, Sequence[T]], Awaitable[list[R]]],
-        *,
-        writers: int = 1,
-        max_items: int = 32,
-    ) -> None:
-        self._transaction = transaction
-        self._write = write
-        self._gate = asyncio.Semaphore(writers)
-        self._max = max_items
-        self._queue: list[_Slot[T, R]] = []
+        session: AsyncSession,
+        w: FeedWrite,
+        stories: list[NewStory],
+        stored: dict[tuple[int, str], tuple[int, bool]],
+        now: datetime,
+        carried: Recorded,
+    ) -> PollResult:
+        """Count the feed's new stories and record their matches."""
+        job = w.job
+        outcome = PollResult(job.id, ok=True, entries=w.prepared.entries if w.prepared else 0)
+        # States an earlier feed of the batch set are what this one compares with, as if it had committed.
+        outcome.recorded.applied.update(carried.applied)
+        outcome.recorded.applied_published.update(carried.applied_published)
+        found: list[tuple[StoryRef, list[Match]]] = []
+        for story in stories:
+            story_id, created = stored.get((job.id, story.guid), (None, False))
+            if story_id is not None and created:
+                outcome.new_stories += 1
+                ref = StoryRef(story_id, story.title, story.link, story.published_at)
+                found.append((ref, w.matches.get(story.guid, [])))
+        if found and w.matches:
+            await record_matches(
+                session,
+                found,
+                self.claims.meta,
+                push=job.baseline_done,
+                now=now,
+                tally=outcome.recorded,
+                facts_of=self.claims.index.facts,
+            )
+        carried.applied.update(outcome.recorded.applied)
+        carried.applied_published.update(outcome.recorded.applied_published)
+        return outcome
 
-    async def submit(self, item: T) -> R:
-        """Write ``item`` (with whatever else is queued); its result, or the exception it alone raised."""
-        slot: _Slot[T, R] = _Slot(item, asyncio.get_running_loop().create_future())
-        self._queue.append(slot)
-        async with self._gate:
-            while not slot.done.done() and slot in self._queue:
-                batch = self._queue[: self._max]
-                del self._queue[: self._max]
-                await self._run(batch)
-        return await slot.done  # written by this task or by another writer that took it
+    def _mark(self, w: FeedWrite, now: datetime) -> PollMark:
+        result, parsed = w.result, w.prepared
+        ttl = parsed.ttl if parsed else None
+        return PollMark(
+            feed_id=w.job.id,
+            next_check_at=self.next_due(w.job, now, failures=0, ttl=ttl, max_age=result.max_age),
+            etag=result.etag,
+            last_modified=result.last_modified,
+            title=parsed.title if parsed else None,
+            last_error=f"accepted with problems: {parsed.bozo}" if parsed and parsed.bozo else None,
+        )
 
-    async def _run(self, batch: list[_Slot[T, R]]) -> None:
-        try:
-            async with self._transaction() as session:
-                results = await self._write(session, [slot.item for slot in batch])
-        except ItemError as exc:
-            cause = exc.__cause__ if isinstance(exc.__cause__, Exception) else exc
-            batch[exc.index].done.set_exception(cause)
-            rest = batch[: exc.index] + batch[exc.index + 1 :]
-            if rest:
-                await self._run(rest)
-        except Exception as exc:
-            if len(batch) == 1:
-                batch[0].done.set_exception(exc)
-            else:
-                for slot in batch:
-                    await self._run([slot])
-        except BaseException:
-            for slot in batch:  # cancelled mid-write: the others must not wait forever
-                if not slot.done.done():
-                    slot.done.set_exception(RuntimeError("the write was interrupted"))
-            raise
-        else:
-            for slot, result in zip(batch, results, strict=True):
-                slot.done.set_result(result)
+    async def _move(self, session: AsyncSession, job: FeedJob, url: str) -> None:
+        """A permanent redirect: take the new URL, or retire the feed if another feed already polls it."""
+        other = await move_feed(session, job.id, url)
+        if other is None:
+            logger.info("feed #%d moved permanently to %s", job.id, redact(url))
+            return
+        # Polling both would fetch the same document twice; the old URL is kept to show where it came from.
+        reason = f"duplicate of feed #{other}: moved permanently to {redact(url)}, which that feed polls"
+        logger.warning("feed #%d deactivated: %s", job.id, reason)
+        await deactivate_feed(session, job.id, reason)
+        await record_feed_deactivated(
+            session, job.id, url=redact(job.url), reason=reason, admins=self.settings.telegram.admins
+        )
+
+    def next_due(self, job: FeedJob, now: datetime, **hints: float | int | None) -> datetime:
+        s = self.settings.feeds
+        return next_check(
+            now,
+            interval=job.interval or s.poll_interval,
+            min_interval=s.min_interval,
+            max_interval=s.max_interval,
+            jitter=s.jitter,
+            rng=self.rng,
+            **hints,  # type: ignore[arg-type]
+        )
