@@ -34,7 +34,10 @@ async def test_database_outage_is_ridden_out(pg_url: str, tmp_path: Path) -> Non
         via_proxy = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
         env = daemon_env(via_proxy, CLAIMBOT_FEEDS__POLL_INTERVAL="1", CLAIMBOT_FEEDS__MIN_INTERVAL="1")
         proc = await spawn(env, "run")
-        await asyncio.sleep(2.5)
+        deadline = time.monotonic() + 30
+        while (await counts(pg_url))[0] < 1:  # the daemon is up and has polled once
+            assert time.monotonic() < deadline and proc.returncode is None
+            await asyncio.sleep(0.2)
         proxy.cut()
         feed.write_bytes(rss(("w", "Trump presses allies", WEAPONS), ("u", "Floods", UNRELATED)))
         await asyncio.sleep(2.5)  # ticks fail while the database is unreachable

@@ -73,8 +73,11 @@ def normalise_link(url: str) -> str:
 
 def title_fingerprint(title: str) -> str:
     """sha1 of the title case-folded, accent- and punctuation-free, with whitespace folded."""
-    decomposed = unicodedata.normalize("NFKD", title)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    if title.isascii():  # nothing to decompose: skip the per-character pass
+        plain = title.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", title)
+        plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     folded = _SPACES.sub(" ", _PUNCTUATION.sub("", plain)).strip()
     return hashlib.sha1(folded.encode("utf-8")).hexdigest()
 
