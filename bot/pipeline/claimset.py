@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.matching import ClaimIndex, build_index
+from bot.matching.engines import Engine, build_matcher, resolve_engine
 from bot.matching.types import ClaimSpec, Facts, Match, StoryDoc
 from bot.settings import MatchingSettings
 from storage import claims as claim_queries
@@ -32,11 +33,18 @@ class ClaimMeta:
 
 
 class ClaimSet:
-    """The matcher's index plus per-claim thresholds; :meth:`refresh` reloads when the claims changed."""
+    """The matcher's index plus per-claim thresholds; :meth:`refresh` reloads when the claims changed.
 
-    def __init__(self, matching: MatchingSettings) -> None:
+    ``matching.engine = "semantic"`` uses the optional extra when it is installed (the encoder loads once,
+    claim vectors are kept across rebuilds) and falls back to lexical with one warning when it is not.
+    """
+
+    def __init__(self, matching: MatchingSettings, *, encoder: Any = None) -> None:
         self._matching = matching
         self._signature: tuple[Any, ...] | None = None
+        self.engine: Engine = resolve_engine(matching.engine)
+        self._encoder = encoder
+        self._vectors: dict[str, Any] = {}
         self.index: ClaimIndex = build_index([])
         self.meta: dict[int, ClaimMeta] = {}
 
@@ -63,11 +71,24 @@ class ClaimSet:
                 suggest_threshold=_pick(claim.suggest_threshold, self._matching.suggest_threshold),
                 state_published_at=state.story_published_at if state is not None else None,
             )
-        self.index = await asyncio.to_thread(build_index, specs)
+        self.index = await self._build(specs)
         self.meta = meta
         self._signature = signature
         logger.info("claims loaded: %d active", len(meta))
         return True
+
+    async def _build(self, specs: list[ClaimSpec]) -> ClaimIndex:
+        if self.engine == "lexical":
+            return await asyncio.to_thread(build_index, specs)
+        if self._encoder is None:
+            from bot.matching.semantic import load_encoder
+
+            self._encoder = await asyncio.to_thread(load_encoder)
+        index = await asyncio.to_thread(
+            build_matcher, specs, "semantic", encoder=self._encoder, vectors=self._vectors
+        )
+        self._vectors = dict(getattr(index, "vectors", {}))  # only new wordings are embedded next time
+        return index
 
     @property
     def min_score(self) -> float:
@@ -83,6 +104,8 @@ class ClaimSet:
         """
         if not self.meta or not stories:
             return {}
+        if self.engine == "semantic":
+            executor = None  # the index holds the model: it stays in this process
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(executor, match_all, self.index, self.min_score, list(stories))
 
