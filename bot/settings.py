@@ -126,6 +126,8 @@ class DeliverySettings(_Section):
     cooldown: float = Field(3600.0, ge=0)
     outage_backoff_max: float = Field(60.0, gt=0)
     mark_interval: float = Field(0.05, gt=0, le=5)
+    shared_budget: bool = True
+    budget_block: float = Field(0.1, gt=0, le=5)
 
 
 class LogSettings(_Section):

@@ -253,3 +253,17 @@ class Tick(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     new_stories: Mapped[int] = mapped_column(Integer, default=0)
     sightings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RateBudget(Base):
+    """A send rate shared by every sender on one database: the next free slot, on the database's clock.
+
+    Senders book blocks of slots by pushing ``next_slot`` forward (bot/alerts/budget.py), so together they
+    never exceed the rate whatever their number.
+    """
+
+    __tablename__ = "rate_budgets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_slot: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Microseconds since the epoch (database clock) of the first slot nobody has booked."""

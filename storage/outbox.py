@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Chat, Delivery, Event, Sighting, Subscription
-from storage.upsert import insert_ignore
+from storage.upsert import ignoring_conflicts
 
 
 async def add_event(session: AsyncSession, kind: str, **values: Any) -> Event:
@@ -77,32 +77,82 @@ async def enqueue(session: AsyncSession, event_id: int, recipients: Sequence[tup
     """Owe ``event_id`` to each (chat, topic) once; returns how many deliveries are new."""
     if not recipients:
         return 0
+    table = cast(Table, Delivery.__table__)
+    # One cached statement sent in pages (SQLAlchemy's insertmanyvalues): a fan-out to tens of thousands
+    # of chats stays under the drivers' bound-parameter caps and is not compiled row by row.
+    stmt = ignoring_conflicts(session, Delivery).returning(table.c.id)
     rows = [{"event_id": event_id, "chat_id": chat, "topic_id": topic} for chat, topic in recipients]
-    stmt = insert_ignore(session, Delivery, rows).returning(Delivery.id)
-    return len((await session.execute(stmt)).all())
+    return len((await session.execute(stmt, rows)).all())
 
 
 async def claim_pending(
     session: AsyncSession, *, now: datetime, limit: int, lease: float = 60.0
 ) -> Sequence[Delivery]:
-    """Up to ``limit`` deliveries due now, leased so a second sender skips them."""
-    query = (
-        select(Delivery)
-        .where(
-            or_(Delivery.status == "pending", Delivery.status == "sending"),
-            Delivery.next_attempt_at <= now,
-            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-        )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    """Up to ``limit`` deliveries due now, leased so a second sender skips them.
+
+    On PostgreSQL, where several senders may share the outbox, a chat is also sent to by one sender at a
+    time: chats with a delivery in flight are skipped, and a transaction-scoped advisory lock per chat
+    keeps two concurrent claims from taking the same chat (the second passes it over, and once the first
+    has committed, sees its deliveries in flight).
+    """
+    due = (
+        or_(Delivery.status == "pending", Delivery.status == "sending"),
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
     )
-    deliveries = (await session.execute(query)).scalars().all()
+    query = select(Delivery).where(*due).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        deliveries = await _claim_by_chat(session, query, due, now=now, limit=limit)
+    else:
+        deliveries = (await session.execute(query.with_for_update(skip_locked=True))).scalars().all()
     for delivery in deliveries:
         delivery.status = "sending"
         delivery.claimed_until = now + timedelta(seconds=lease)
     await session.flush()
     return deliveries
+
+
+def _busy_chats(now: datetime) -> Select[int]:
+    """Chats with a delivery in flight (claimed, lease running)."""
+    return select(Delivery.chat_id).where(Delivery.status == "sending", Delivery.claimed_until >= now)
+
+
+_LOCK_CHATS = text(
+    "SELECT c FROM unnest(CAST(:chats AS BIGINT[])) AS c"
+    " WHERE pg_try_advisory_xact_lock(hashtextextended('claimbot.chat:' || c, 0))"
+)
+
+
+async def _claim_by_chat(
+    session: AsyncSession,
+    query: Select[Delivery],
+    due: tuple[ColumnElement[bool], ...],
+    *,
+    now: datetime,
+    limit: int,
+) -> Sequence[Delivery]:
+    """The due deliveries of idle chats this transaction could lock; chats locked elsewhere, or found busy
+    once locked (their claim committed meanwhile), are passed over, so a sender starting next to a busy one
+    finds the chats that one did not take."""
+    passed: list[int] = []
+    while True:
+        candidates = (
+            select(Delivery.chat_id)
+            .where(*due, Delivery.chat_id.not_in(_busy_chats(now)), Delivery.chat_id.not_in(passed))
+            .order_by(Delivery.next_attempt_at, Delivery.id)
+            .limit(limit)
+        )
+        chats = list(dict.fromkeys((await session.execute(candidates)).scalars()))
+        if not chats:
+            return []
+        locked = list((await session.execute(_LOCK_CHATS, {"chats": chats})).scalars())
+        if locked:
+            # A statement of its own, so it sees what the claims that held these locks committed.
+            mine = query.where(Delivery.chat_id.in_(locked), Delivery.chat_id.not_in(_busy_chats(now)))
+            deliveries = (await session.execute(mine.with_for_update(skip_locked=True))).scalars().all()
+            if deliveries:
+                return deliveries
+        passed.extend(chats)
 
 
 async def mark_sent(

@@ -150,7 +150,7 @@ async def test_unreachable_bot_api_counts_no_attempt_and_pauses_sending(db: Db) 
         deliveries = (await session.execute(select(Delivery))).scalars().all()
     assert [(d.status, d.attempts) for d in deliveries] == [("pending", 0)] * 2  # nothing lost, no attempt
     assert result.outages >= 1 and result.sent == 0  # type: ignore[attr-defined]
-    assert sender.outage.paused()  # type: ignore[attr-defined]
+    assert sender.outage.paused()
 
 
 async def test_bot_api_down_then_back_catches_up_without_losing_or_repeating(

@@ -15,6 +15,12 @@ Failures, by what the transport says (:class:`SendError`):
 ``retry_after`` (429) waits within the drain, bounded by ``retry_after_cap``/``retry_after_tries``,
 then reschedules; ``permanent`` drops the delivery; anything else retries with exponential backoff
 until ``max_attempts``.
+
+Several senders may drain one PostgreSQL outbox (``--role bot`` in webhook mode): claims skip deliveries
+and chats another sender holds (storage.outbox.claim_pending), so no delivery goes out twice and a chat is
+served by one sender at a time; with ``delivery.shared_budget`` (the default) they book the global rate from
+the database (bot/alerts/budget.py), so together they keep ``global_per_second``. On SQLite there is one
+sender and the in-process throttle alone paces it.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts.budget import SharedBudget
 from bot.alerts.marks import MarkBuffer
 from bot.alerts.plan import Message, Outgoing, Plan, plan_batch
 from bot.alerts.render import Alert, Notice
@@ -130,11 +137,27 @@ class Sender:
 
     def __post_init__(self) -> None:
         if self.throttle is None and getattr(self.transport, "rate_limited", False):
-            self.throttle = Throttle(self.settings)
+            self.throttle = Throttle(self.settings, budget=self._shared_budget())
         self.outage = Outage(self.settings.backoff_base, self.settings.outage_backoff_max)
+
+    def _shared_budget(self) -> SharedBudget | None:
+        """The database's rate budget when several senders may share it (PostgreSQL), else None."""
+        bind = self.sessionmaker.kw.get("bind")
+        if not self.settings.shared_budget or bind is None or bind.dialect.name != "postgresql":
+            return None
+        return SharedBudget(
+            self.sessionmaker, per_second=self.settings.global_per_second, block=self.settings.budget_block
+        )
 
     async def drain(self, *, batch: int | None = None) -> DrainResult:
         """Send every delivery due now, batch by batch, until none is left (or the Bot API is down)."""
+        try:
+            return await self._drain(batch)
+        finally:
+            if self.throttle is not None:
+                await asyncio.shield(self.throttle.settle())
+
+    async def _drain(self, batch: int | None) -> DrainResult:
         result = DrainResult()
         size = batch or max(100, int(self.settings.global_per_second * 4))
         messages: dict[int, Message | None] = {}  # one read per event: fan-outs share it
