@@ -1,20 +1,48 @@
-"""Outer middlewares on ``update`` (every update type gets them): flood control, then one transaction."""
+"""Outer middlewares on ``update`` (every update type gets them): chat order, flood control, a transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update, User
+from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class ChatOrder(BaseMiddleware):
+    """One update at a time per chat, in arrival order, until its transaction has committed.
+
+    Updates are handled as concurrent tasks; without this, "/mute 1" then "/claims" could read the
+    subscription before the mute was committed. Different chats still run side by side.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._queued: Counter[int] = Counter()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        chat: Chat | None = data.get("event_chat")
+        if chat is None:
+            return await handler(event, data)
+        lock = self._locks.setdefault(chat.id, asyncio.Lock())
+        self._queued[chat.id] += 1
+        try:
+            async with lock:
+                return await handler(event, data)
+        finally:
+            self._queued[chat.id] -= 1
+            if not self._queued[chat.id]:  # nobody else waits: forget the chat
+                del self._queued[chat.id]
+                self._locks.pop(chat.id, None)
 
 
 class DbSession(BaseMiddleware):

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
 from bot.telegram import admin, claims, errors, feedback, feeds, settings_menu, start, subscriptions, track
-from bot.telegram.middlewares import DbSession, FloodControl
+from bot.telegram.middlewares import ChatOrder, DbSession, FloodControl
 from bot.telegram.start import COMMANDS
 from bot.telegram.transport import make_bot
 
@@ -30,6 +30,7 @@ WEBHOOK_PATH = "/telegram/webhook"
 def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession]) -> Dispatcher:
     """Routers, middlewares and the dependencies handlers receive by name."""
     dp = Dispatcher(settings=settings, sessionmaker=sessionmaker, claims=ClaimSet(settings.matching))
+    dp.update.outer_middleware(ChatOrder())
     dp.update.outer_middleware(FloodControl(settings.telegram.flood_limit, settings.telegram.flood_period))
     dp.update.outer_middleware(DbSession(sessionmaker))
     dp.include_routers(
