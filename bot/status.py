@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cli.common import ago
 from storage import outbox
+from storage.feeds import count_due
 from storage.models import Feed, Sighting, Story
 from storage.ticks import last_tick
 
@@ -35,6 +36,7 @@ async def print_status(session: AsyncSession, out: Console) -> None:
             f"{ago(tick.started_at, now)}, {tick.duration:.1f}s, {tick.feeds} feeds, {tick.failed} failed",
         )
     table.add_row("feeds", f"{ok} ok, {failing} failing, {off} deactivated or disabled")
+    table.add_row("due now", f"{await count_due(session, now)} feeds")
     table.add_row("last 24 h", f"{stories} stories, {sightings} sightings")
     table.add_row("outbox", f"{pending} pending" + (f", oldest {ago(oldest, now)}" if oldest else ""))
     out.print(table)

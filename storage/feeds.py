@@ -166,5 +166,5 @@ async def release_leases(session: AsyncSession, owner: str) -> None:
 
 
 async def count_due(session: AsyncSession, now: datetime) -> int:
-    query = select(Feed.id).where(and_(Feed.active.is_(True), Feed.next_check_at <= now))
-    return len((await session.execute(query)).all())
+    query = select(func.count(Feed.id)).where(and_(Feed.active.is_(True), Feed.next_check_at <= now))
+    return int((await session.execute(query)).scalar_one())
