@@ -94,15 +94,27 @@ class Db:
         return self.engine.dialect.name
 
 
+async def _migrated(url: str) -> AsyncIterator[Db]:
+    engine = create_engine(url)
+    await upgrade(engine)
+    try:
+        yield Db(url, engine, create_sessionmaker(engine))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 async def db(database_url: str) -> AsyncIterator[Db]:
     """A migrated database on each backend."""
-    engine = create_engine(database_url)
-    await upgrade(engine)
-    try:
-        yield Db(database_url, engine, create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
+    async for migrated in _migrated(database_url):
+        yield migrated
+
+
+@pytest.fixture
+async def pg_db(pg_url: str) -> AsyncIterator[Db]:
+    """A migrated PostgreSQL database, for tests that only make sense there."""
+    async for migrated in _migrated(pg_url):
+        yield migrated
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

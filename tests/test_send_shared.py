@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import bisect
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -16,8 +15,6 @@ from bot.alerts.budget import SharedBudget
 from bot.alerts.send import DrainResult, Sender
 from bot.telegram.transport import TelegramTransport
 from storage import outbox
-from storage.db import create_engine, create_sessionmaker
-from storage.migrate import upgrade
 from storage.models import Chat, Delivery
 from storage.upsert import ignoring_conflicts
 from tests.botapi import TOKEN, BotAPI, Limits, seed_alert
@@ -26,37 +23,27 @@ from tests.conftest import Db, make_settings
 RATE = 40.0
 
 
-@pytest.fixture
-async def pg(pg_url: str) -> AsyncIterator[Db]:
-    engine = create_engine(pg_url)
-    await upgrade(engine)
-    try:
-        yield Db(pg_url, engine, create_sessionmaker(engine))
-    finally:
-        await engine.dispose()
-
-
 def _busiest_second(times: list[float]) -> int:
     times = sorted(times)
     return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
 
 
 @pytest.mark.postgres
-async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg: Db) -> None:
+async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg_db: Db) -> None:
     chats = [3000 + i for i in range(200)]
-    async with pg.sessionmaker.begin() as session:
+    async with pg_db.sessionmaker.begin() as session:
         await seed_alert(session, [(c, 0) for c in chats])
         await seed_alert(session, [(c, 0) for c in chats[:40]], claim_text="The bridge was closed for a week")
     limits = Limits(global_per_second=RATE, slack=0.1, chat_interval=0.5, chat_burst=1)
     async with BotAPI(limits=limits) as api:
         settings = make_settings(
-            pg.url,
+            pg_db.url,
             telegram={"token": TOKEN, "api_base": api.base},
             delivery={"global_per_second": RATE, "per_chat_interval": 0.5, "concurrency": 16},
         )
         transports = [TelegramTransport.from_settings(settings) for _ in range(2)]
         try:
-            senders = [Sender(pg.sessionmaker, t, settings.delivery) for t in transports]
+            senders = [Sender(pg_db.sessionmaker, t, settings.delivery) for t in transports]
             assert all(s.throttle is not None and s.throttle.budget is not None for s in senders)
             results: list[DrainResult] = await asyncio.gather(*(s.drain() for s in senders))
         finally:
@@ -73,36 +60,36 @@ async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg:
     for chat in chats[:40]:  # a chat is served by one sender at a time: its own pace holds
         first, second = sorted(s.at for s in api.messages(chat))
         assert second - first >= 0.5 * 0.9
-    async with pg.sessionmaker() as session:
+    async with pg_db.sessionmaker() as session:
         rows = (await session.execute(select(Delivery.status, Delivery.message_id))).all()
     assert Counter(status for status, _ in rows) == Counter({"sent": 240})
     assert len({m for _, m in rows}) == 240
 
 
 @pytest.mark.postgres
-async def test_a_chat_claimed_by_one_sender_is_skipped_by_the_other(pg: Db) -> None:
-    async with pg.sessionmaker.begin() as session:
+async def test_a_chat_claimed_by_one_sender_is_skipped_by_the_other(pg_db: Db) -> None:
+    async with pg_db.sessionmaker.begin() as session:
         for text in ("Tanks moved to the border", "The bridge was closed", "Prices doubled in a year"):
             await seed_alert(session, [(7001, 0), (7002, 0)], claim_text=text)
     now = datetime.now(UTC)
-    async with pg.sessionmaker.begin() as first:
+    async with pg_db.sessionmaker.begin() as first:
         mine = await outbox.claim_pending(first, now=now, limit=1)
         assert [d.chat_id for d in mine] == [7001]
-        async with pg.sessionmaker.begin() as second:  # meanwhile: 7001 is locked by the first claim
+        async with pg_db.sessionmaker.begin() as second:  # meanwhile: 7001 is locked by the first claim
             theirs = await outbox.claim_pending(second, now=now, limit=10)
         assert [d.chat_id for d in theirs] == [7002] * 3
-    async with pg.sessionmaker.begin() as third:  # both committed: both chats have deliveries in flight
+    async with pg_db.sessionmaker.begin() as third:  # both committed: both chats have deliveries in flight
         assert await outbox.claim_pending(third, now=now, limit=10) == []
-    async with pg.sessionmaker.begin() as session:
+    async with pg_db.sessionmaker.begin() as session:
         await outbox.release(session, [d.id for d in mine])
-    async with pg.sessionmaker.begin() as session:
+    async with pg_db.sessionmaker.begin() as session:
         again = await outbox.claim_pending(session, now=now, limit=10)
     assert [d.chat_id for d in again] == [7001] * 3 and mine[0].id in {d.id for d in again}
 
 
 @pytest.mark.postgres
-async def test_budgets_on_one_database_hand_out_distinct_evenly_spaced_slots(pg: Db) -> None:
-    budgets = [SharedBudget(pg.sessionmaker, per_second=RATE, block=0.25) for _ in range(3)]
+async def test_budgets_on_one_database_hand_out_distinct_evenly_spaced_slots(pg_db: Db) -> None:
+    budgets = [SharedBudget(pg_db.sessionmaker, per_second=RATE, block=0.25) for _ in range(3)]
 
     async def take(budget: SharedBudget, n: int) -> list[float]:
         return [await budget.take() for _ in range(n)]
@@ -114,11 +101,11 @@ async def test_budgets_on_one_database_hand_out_distinct_evenly_spaced_slots(pg:
 
 
 @pytest.mark.postgres
-async def test_a_drain_hands_its_unused_slots_back(pg: Db) -> None:
-    one = SharedBudget(pg.sessionmaker, per_second=RATE, block=0.25)  # books 10 slots at once
+async def test_a_drain_hands_its_unused_slots_back(pg_db: Db) -> None:
+    one = SharedBudget(pg_db.sessionmaker, per_second=RATE, block=0.25)  # books 10 slots at once
     taken = [await one.take() for _ in range(3)]
     await one.give_back()
-    following = await SharedBudget(pg.sessionmaker, per_second=RATE, block=0.25).take()
+    following = await SharedBudget(pg_db.sessionmaker, per_second=RATE, block=0.25).take()
     assert following - taken[-1] < 2 / RATE  # right after the third, not after the tenth
 
 
