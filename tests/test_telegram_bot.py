@@ -229,6 +229,7 @@ async def test_admin_feeds_import_export_and_stats(env: Env) -> None:
     async with FeedServer() as server:
         url = server.feed("/a", rss())
         env.settings.feeds.__dict__["allow_private_networks"] = True
+        env.settings.telegram.__dict__["allow_private_feeds"] = True  # the bot's own switch
         assert "Added feed #1" in await env.ask(ADMIN, f"/addfeed {url}")
         assert "already there" in await env.ask(ADMIN, f"/addfeed {url}")
         opml = (

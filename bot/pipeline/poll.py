@@ -107,6 +107,16 @@ class Poller:
             )
         return self._group
 
+    async def crashed(self, job: FeedJob, exc: Exception) -> PollResult:
+        """A poll that raised counts as a failure of its feed (error count, backoff, deactivation)."""
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        reason = f"internal error: {type(exc).__name__}{f': {text}' if text else ''}"
+        try:
+            return await self._failed(job, reason, None)
+        except Exception:
+            logger.exception("feed #%d: could not record its failure; retried when its lease expires", job.id)
+            return PollResult(job.id, ok=False, error=reason)
+
     async def _failed(self, job: FeedJob, reason: str, retry_after: float | None) -> PollResult:
         failures = job.error_count + 1
         if failures >= self.settings.feeds.max_failures:
