@@ -28,7 +28,6 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from bot import __version__
 from bot.resources import default_config_path
 
-
 logger = logging.getLogger(__name__)
 _ENV_PREFIX = "CLAIMBOT_"
 _OTHER_ENV = frozenset({"CLAIMBOT_FAULT"})  # read by bot.faults, not a setting
@@ -103,7 +102,7 @@ class TelegramSettings(_Section):
     admins: list[int] = []
     users_can_add_feeds: bool = False
     allow_private_feeds: bool = False
-    """Let /addfeed and /import add loopback/private addresses (fetched only if feeds.allow_private_networks)."""
+    """/addfeed and /import may add private addresses (fetched only if feeds.allow_private_networks too)."""
     max_claims_per_chat: int = Field(50, ge=1)
     mode: Literal["polling", "webhook"] = "polling"
     polling_timeout: int = Field(30, ge=1, le=50)
@@ -263,7 +262,9 @@ def unknown_env(environ: Mapping[str, str]) -> list[str]:
         model = field.annotation
         if isinstance(model, type) and issubclass(model, BaseModel):
             known.update(f"{_ENV_PREFIX}{section}__{key}".upper() for key in model.model_fields)
-    return sorted(name for name in environ if name.upper().startswith(_ENV_PREFIX) and name.upper() not in known)
+    return sorted(
+        name for name in environ if name.upper().startswith(_ENV_PREFIX) and name.upper() not in known
+    )
 
 
 def _describe(exc: ValidationError) -> str:

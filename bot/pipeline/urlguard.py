@@ -84,7 +84,9 @@ def canonical_host(host: str) -> str:
     :class:`UnsafeURLError` when it cannot be a host name.
     """
     try:
-        canonical = yarl.URL.build(scheme="http", host=unicodedata.normalize("NFKC", host.strip("[]"))).raw_host
+        canonical = yarl.URL.build(
+            scheme="http", host=unicodedata.normalize("NFKC", host.strip("[]"))
+        ).raw_host
     except (ValueError, UnicodeError) as exc:
         raise UnsafeURLError(f"malformed host: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
     if not canonical:
