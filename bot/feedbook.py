@@ -18,16 +18,30 @@ from storage.models import Feed
 def as_url(target: str) -> str:
     """A feed URL from what an operator typed: an existing local path becomes a ``file://`` URL."""
     target = target.strip()
+    if not target:  # Path("") is the current folder, which exists
+        raise UnsafeURLError("no feed given: pass an http(s) URL, a file:// URL or the path of a feed file")
     if "://" not in target and Path(target).exists():
         return Path(target).resolve().as_uri()
     return target
 
 
 async def add_feed(
-    session: AsyncSession, url: str, settings: FeedSettings, *, trusted: bool, title: str = ""
+    session: AsyncSession,
+    url: str,
+    settings: FeedSettings,
+    *,
+    trusted: bool,
+    title: str = "",
+    allow_private: bool | None = None,
 ) -> Feed:
-    """Check ``url`` against the policy (``trusted``: CLI or config) and add it; first poll: a baseline."""
-    checked = await check_url(url, trusted=trusted, allow_private=settings.allow_private_networks)
+    """Check ``url`` against the policy (``trusted``: CLI or config) and add it; first poll: a baseline.
+
+    ``allow_private`` defaults to ``feeds.allow_private_networks``, the operator's switch; the bot passes
+    its own (``telegram.allow_private_feeds``).
+    """
+    if allow_private is None:
+        allow_private = settings.allow_private_networks
+    checked = await check_url(url, trusted=trusted, allow_private=allow_private)
     return await queries.add_feed(session, checked, title=title, trusted=trusted)
 
 
@@ -38,7 +52,12 @@ class ImportReport:
 
 
 async def import_opml(
-    session: AsyncSession, data: bytes, settings: FeedSettings, *, trusted: bool
+    session: AsyncSession,
+    data: bytes,
+    settings: FeedSettings,
+    *,
+    trusted: bool,
+    allow_private: bool | None = None,
 ) -> ImportReport:
     """Add every feed of an OPML document; bad or duplicate entries are reported, the good ones added."""
     report = ImportReport()
@@ -48,7 +67,14 @@ async def import_opml(
         try:
             async with session.begin_nested():
                 report.added.append(
-                    await add_feed(session, entry.url, settings, trusted=trusted, title=entry.title)
+                    await add_feed(
+                        session,
+                        entry.url,
+                        settings,
+                        trusted=trusted,
+                        title=entry.title,
+                        allow_private=allow_private,
+                    )
                 )
         except UnsafeURLError as exc:
             report.problems.append(f"{redact(entry.url)}: {exc}")

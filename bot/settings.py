@@ -7,8 +7,10 @@ environment variables ``CLAIMBOT_<SECTION>__<KEY>`` (``BOT_TOKEN`` for the token
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +27,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from bot import __version__
 from bot.resources import default_config_path
+
+logger = logging.getLogger(__name__)
+_ENV_PREFIX = "CLAIMBOT_"
+_OTHER_ENV = frozenset({"CLAIMBOT_FAULT"})  # read by bot.faults, not a setting
 
 
 class ConfigError(Exception):
@@ -62,6 +68,13 @@ class FeedSettings(_Section):
     def user_agent_header(self) -> str:
         return self.user_agent.replace("{version}", __version__)
 
+    @field_validator("user_agent")
+    @classmethod
+    def _one_header_line(cls, value: str) -> str:
+        if any(not char.isprintable() for char in value):
+            raise ValueError("must be one line of printable characters (no CR, LF or other controls)")
+        return value
+
     @model_validator(mode="after")
     def _bounds(self) -> FeedSettings:
         if not self.min_interval <= self.max_interval:
@@ -88,6 +101,8 @@ class TelegramSettings(_Section):
     api_base: str = "https://api.telegram.org"
     admins: list[int] = []
     users_can_add_feeds: bool = False
+    allow_private_feeds: bool = False
+    """/addfeed and /import may add private addresses (fetched only if feeds.allow_private_networks too)."""
     max_claims_per_chat: int = Field(50, ge=1)
     mode: Literal["polling", "webhook"] = "polling"
     polling_timeout: int = Field(30, ge=1, le=50)
@@ -224,6 +239,12 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     if config_file is not None:
         data = _merge(data, _read_toml(config_file))
     data = _merge(data, overrides)
+    for name in unknown_env(os.environ):
+        logger.warning(
+            "ignoring environment variable %s: it matches no setting (the form is CLAIMBOT_<SECTION>__<KEY>, "
+            "e.g. CLAIMBOT_DATABASE__URL)",
+            name,
+        )
     token_env = os.environ.get("BOT_TOKEN")
     if token_env and not os.environ.get("CLAIMBOT_TELEGRAM__TOKEN"):
         data = _merge(data, {"telegram": {"token": token_env}})
@@ -231,6 +252,19 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         return Settings(**data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+def unknown_env(environ: Mapping[str, str]) -> list[str]:
+    """The ``CLAIMBOT_*`` variables in ``environ`` that set nothing (a misspelt section or key)."""
+    known = set(_OTHER_ENV)
+    for section, field in Settings.model_fields.items():
+        known.add(f"{_ENV_PREFIX}{section}".upper())
+        model = field.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            known.update(f"{_ENV_PREFIX}{section}__{key}".upper() for key in model.model_fields)
+    return sorted(
+        name for name in environ if name.upper().startswith(_ENV_PREFIX) and name.upper() not in known
+    )
 
 
 def _describe(exc: ValidationError) -> str:

@@ -171,3 +171,10 @@ def test_credentials_in_feed_urls_stay_out_of_output(env: dict[str, str]) -> Non
     code, out2, err2 = invoke("feeds", "list")
     code, _, err3 = invoke("run", "--once")
     assert "hunter2" not in out + err + out2 + err2 + err3 and "s3cret" not in out + out2 + err3
+
+
+def test_feeds_add_with_an_empty_argument_adds_nothing(env: dict[str, str]) -> None:
+    code, _, err = invoke("feeds", "add", "")
+    assert code == 1 and "no feed given" in err and "Traceback" not in err
+    code, out, _ = invoke("feeds", "list")
+    assert code == 0 and "file://" not in out

@@ -70,6 +70,21 @@ async def test_baseline_then_alerts_once(db: Db, settings: Settings) -> None:
     assert await _count(db, Delivery.id) == printed.count("    story: ")
 
 
+async def test_tick_summary_counts_only_alerts_queued_for_sending(db: Db, settings: Settings) -> None:
+    out = io.StringIO()
+    database = Database(db.engine, db.sessionmaker)
+    async with FeedServer() as server:
+        url = server.feed("/rss", rss(("a", "Trump presses allies on weapons", WEAPONS)))
+        await _setup(db, settings, url)
+        async with FeedClient(settings.feeds) as client:
+            baseline = await poll_once(settings, database, client, ConsoleTransport(out))
+            assert baseline.sightings > 0 and baseline.alerts == 0  # a baseline stores and matches only
+            server.feed("/rss", rss(("b", "Trump presses allies on weapons again", WEAPONS)))
+            await _due_now(db)
+            pushed = await poll_once(settings, database, client, ConsoleTransport(out))
+    assert pushed.alerts == await _count(db, Delivery.id) == out.getvalue().count("    story: ") > 0
+
+
 async def test_changed_sighting_becomes_state_and_is_alerted(db: Db, settings: Settings) -> None:
     out = io.StringIO()
     async with FeedServer() as server:

@@ -66,3 +66,21 @@ def test_readme_lists_every_key() -> None:
         if f"`{section}.{key}`" not in text
     ]
     assert not missing, f"README's configuration table lacks {missing}"
+
+
+def test_unknown_claimbot_environment_variables_are_warned_about(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("CLAIMBOT_DATABASE_URL", "postgresql+asyncpg://x/y")  # one underscore: no such key
+    monkeypatch.setenv("CLAIMBOT_FEEDS__POLL_INTERVAL", "1200")  # a real key: no warning
+    with caplog.at_level("WARNING", logger="bot.settings"):
+        settings = load_settings()
+    assert settings.feeds.poll_interval == 1200
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 1 and "CLAIMBOT_DATABASE_URL" in warned[0] and "CLAIMBOT_DATABASE__URL" in warned[0]
+
+
+@pytest.mark.parametrize("agent", ["claimbot\r\nX-Injected: 1", "claimbot\n", "bot\x00"])
+def test_user_agent_must_be_one_header_line(agent: str) -> None:
+    with pytest.raises(ConfigError, match="feeds.user_agent"):
+        load_settings(feeds={"user_agent": agent})

@@ -171,6 +171,17 @@ async def test_mistakes_limits_and_foreign_ids_are_answered_politely(env: Env) -
     assert await env.ask(USER, "/addfeed https://example.com/rss") == UNKNOWN
 
 
+async def test_addfeed_keeps_to_public_addresses_unless_the_bot_switch_is_on(env: Env) -> None:
+    """feeds.allow_private_networks is the operator's switch (CLI, config, OPML files), not the bot's."""
+    async with FeedServer() as server:
+        url = server.feed("/a", rss())
+        env.settings.feeds.__dict__["allow_private_networks"] = True
+        refused = await env.ask(ADMIN, f"/addfeed {url}")
+        assert "can't add that feed" in refused and "not public" in refused
+        env.settings.telegram.__dict__["allow_private_feeds"] = True
+        assert "Added feed #1" in await env.ask(ADMIN, f"/addfeed {url}")
+
+
 async def test_claims_mute_unmute_untrack_and_stop(env: Env) -> None:
     await env.ask(USER, f"/track {CLAIM}")
     listing = await env.ask(USER, "/claims")
@@ -229,6 +240,7 @@ async def test_admin_feeds_import_export_and_stats(env: Env) -> None:
     async with FeedServer() as server:
         url = server.feed("/a", rss())
         env.settings.feeds.__dict__["allow_private_networks"] = True
+        env.settings.telegram.__dict__["allow_private_feeds"] = True  # the bot's own switch
         assert "Added feed #1" in await env.ask(ADMIN, f"/addfeed {url}")
         assert "already there" in await env.ask(ADMIN, f"/addfeed {url}")
         opml = (

@@ -1,7 +1,11 @@
 """Fetching feeds politely and defensively: one aiohttp session, a guarded connector, caps and timeouts.
 
 aiohttp rather than httpx: it is already installed with aiogram, and its connector accepts a custom resolver,
-which is how the URL guard pins each connection to the address it validated (see :mod:`urlguard`).
+which is how the URL guard pins each connection to the address it validated, and its socket factory, which
+checks the address of every socket it opens (see :mod:`urlguard`).
+
+Local ``file://`` feeds are read only when they name a regular file (never a FIFO, device or folder, which
+could block or never end), opened non-blocking, capped in size and bounded by the fetch timeout.
 
 :meth:`FeedClient.fetch` never raises for network or HTTP problems; it returns a :class:`FetchResult` whose
 ``outcome`` is ``ok``, ``not_modified`` (304 or an empty 200), ``gone`` (410) or ``error`` with one line
@@ -12,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import stat
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -24,7 +30,14 @@ from urllib.parse import urljoin, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
-from bot.pipeline.urlguard import GuardedResolver, UnsafeAddressError, UnsafeURLError, check_target, redact
+from bot.pipeline.urlguard import (
+    AddressGate,
+    GuardedResolver,
+    UnsafeAddressError,
+    UnsafeURLError,
+    check_target,
+    redact,
+)
 from bot.settings import FeedSettings
 
 logger = logging.getLogger(__name__)
@@ -68,12 +81,17 @@ class FeedClient:
     def __init__(self, settings: FeedSettings, *, resolver: AbstractResolver | None = None) -> None:
         self._settings = settings
         self._guard = GuardedResolver(resolver, allow_private=settings.allow_private_networks)
+        self._gate = AddressGate(allow_private=settings.allow_private_networks)
         self._session: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> FeedClient:
         s = self._settings
         connector = aiohttp.TCPConnector(
-            resolver=self._guard, limit=s.concurrency, limit_per_host=s.per_host, ttl_dns_cache=60
+            resolver=self._guard,
+            socket_factory=self._gate,
+            limit=s.concurrency,
+            limit_per_host=s.per_host,
+            ttl_dns_cache=60,
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -99,7 +117,11 @@ class FeedClient:
         if urlsplit(url).scheme.lower() == "file":
             if not trusted:
                 return _error(url, "file:// URLs are only allowed for feeds added from the CLI or config")
-            return await self._fetch_file(url, etag, last_modified)
+            try:
+                async with asyncio.timeout(self._settings.timeout):
+                    return await self._fetch_file(url, etag, last_modified)
+            except TimeoutError:
+                return _error(url, f"reading the file timed out after {self._settings.timeout:g}s")
         try:
             async with asyncio.timeout(self._settings.timeout):
                 return await self._fetch_http(url, etag, last_modified)
@@ -194,6 +216,8 @@ class FeedClient:
         path = Path(urlsplit(url).path)
         try:
             info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                return _error(url, f"{path} is not a regular file")
             stamp, tag = http_date(info.st_mtime), file_etag(info.st_mtime_ns, info.st_size)
             # The ETag sees rewrites within one second; Last-Modified alone only serves rows stored before it.
             unchanged = etag == tag if etag else bool(last_modified) and last_modified == stamp
@@ -215,7 +239,11 @@ def file_etag(mtime_ns: int, size: int) -> str:
 
 
 def _read_file(path: Path, cap: int) -> bytes:
-    with path.open("rb") as fh:
+    # Non-blocking, and checked again once open: the path may have been swapped for a FIFO since stat().
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError(f"{path} is not a regular file")
         data = fh.read(cap + 1)
     if len(data) > cap:
         raise ValueError(f"file exceeds the {cap}-byte cap")

@@ -11,6 +11,10 @@ Safety: feedparser only ever sees a ``BytesIO`` (handed a ``str`` or ``bytes`` i
 a file name and fetch/open it). Its strict parser is expat with external entities off, and before the loose
 fallback it keeps only inline entity declarations whose text has no ``&`` and no ``SYSTEM``, so neither
 billion laughs nor external entities expand (tests/test_parse_hostile.py proves it).
+
+Hygiene: whichever parser ran, its raw fields become a :class:`ParsedFeed` in :func:`_parsed` alone, and that
+is where text is cleaned (:func:`bot.plaintext.plain`: no controls, escapes or lone surrogates), titles and
+summaries are capped, over-long guids are hashed and links other than http(s) are dropped.
 """
 
 from __future__ import annotations
@@ -27,11 +31,12 @@ from datetime import UTC, datetime
 from functools import partial
 from time import struct_time
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import feedparser  # type: ignore[import-untyped,unused-ignore]
 
 from bot.pipeline.fastparse import fast_extract
+from bot.plaintext import SUMMARY_MAX, TITLE_MAX, plain
 
 _SY_PERIODS = {
     "hourly": 3600.0,
@@ -49,6 +54,11 @@ _BLOCK_TAGS = re.compile(
 _TAGS = re.compile(r"<[^>]*>")
 _COMMENTS = re.compile(r"<!--.*?-->", re.DOTALL)
 _SPACES = re.compile(r"\s+")
+_FEED_TITLE_MAX = 512  # the feeds.title column
+_GUID_MAX = 1024  # the story_sources.guid column
+_LINK_MAX = 2048  # the link columns
+_LINK_SCHEMES = ("http", "https")
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
 
 
 class FeedParseError(Exception):
@@ -78,8 +88,9 @@ class ParsedFeed:
     ttl: float | None
 
 
-def clean_text(markup: str | None) -> str:
-    """Plain text: tags (and script/style bodies) dropped, entities decoded, whitespace folded."""
+def clean_text(markup: str | None, limit: int | None = None) -> str:
+    """Plain text: tags (and script/style bodies) dropped, entities decoded, controls dropped, whitespace
+    folded, at most ``limit`` characters."""
     if not markup:
         return ""
     text = markup
@@ -90,7 +101,7 @@ def clean_text(markup: str | None) -> str:
         text = _TAGS.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    return _SPACES.sub(" ", text).strip()
+    return plain(_SPACES.sub(" ", plain(text)).strip(), limit)
 
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None, *, fast: bool = True) -> ParsedFeed:
@@ -103,6 +114,8 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None, *, fast: 
     headers = {"content-location": url, "content-type": content_type or "application/xml"}
     # A BytesIO, never bytes or str: feedparser would open those as a file name or fetch them as a URL.
     # We keep plain text only, so its HTML sanitiser and relative-URI rewriting are wasted work (~2x).
+    if b"&#" in body:
+        body = _CHARREF.sub(_defuse_charref, body)
     result = feedparser.parse(
         io.BytesIO(body), response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
@@ -114,12 +127,22 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None, *, fast: 
     return _parsed(url, result.feed, result.entries, bozo)
 
 
+def _defuse_charref(found: re.Match[bytes]) -> bytes:
+    """A character reference to a control, a surrogate or no character at all is dropped before feedparser
+    sees it (its loose parser raises on ``&#xD800;``); the text cleaning would drop the character anyway."""
+    hexa, decimal = found.groups()
+    code = int(hexa, 16) if hexa else int(decimal)
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or (code < 0x20 and code not in (0x09, 0x0A, 0x0D)):
+        return b""
+    return found.group(0)
+
+
 def _parsed(url: str, feed: Mapping[str, Any], entries: list[Any], bozo: str | None) -> ParsedFeed:
     """The clean result from feedparser-shaped raw fields (from feedparser itself or the fast path)."""
     base = _absolute(url, feed.get("link")) or url
     return ParsedFeed(
-        title=clean_text(feed.get("title")),
-        link=_absolute(url, feed.get("link")),
+        title=clean_text(feed.get("title"), _FEED_TITLE_MAX),
+        link=_web_link(url, feed.get("link")),
         entries=[_entry(raw, base) for raw in entries],
         bozo=bozo,
         ttl=feed_ttl(feed),
@@ -147,14 +170,16 @@ def feed_ttl(feed: Mapping[str, Any]) -> float | None:
 
 
 def _entry(raw: dict[str, Any], base: str) -> ParsedEntry:
-    title = clean_text(raw.get("title"))
-    link = _absolute(base, raw.get("link"))
+    title = clean_text(raw.get("title"), TITLE_MAX)
+    link = _web_link(base, raw.get("link"))
     # dict.get: FeedParserDict.get("updated_parsed") would warn and hand back published_parsed again.
     published = _utc(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed"))
     contents = raw.get("content") or []
     content = clean_text(contents[0].get("value")) if contents else ""
-    summary = clean_text(raw.get("summary"))
-    guid = str(raw.get("id") or "").strip() or link or _hash_guid(title, published, summary)
+    summary = clean_text(raw.get("summary"), SUMMARY_MAX)
+    guid = plain(str(raw.get("id") or "")).strip() or link or _hash_guid(title, published, summary)
+    if len(guid) > _GUID_MAX:
+        guid = "sha1:" + hashlib.sha1(guid.encode("utf-8")).hexdigest()
     return ParsedEntry(
         guid=guid, title=title, summary=summary, content=content, link=link, published=published
     )
@@ -170,6 +195,21 @@ def _absolute(base: str, link: Any) -> str | None:
     if not isinstance(link, str) or not link.strip():
         return None
     return urljoin(base, link.strip())
+
+
+def _web_link(base: str, link: Any) -> str | None:
+    """The absolute http(s) link, or None: ``javascript:``, ``data:`` and the like never reach a reader."""
+    absolute = _absolute(base, link)
+    if absolute is None:
+        return None
+    absolute = plain(absolute)
+    try:
+        scheme = urlsplit(absolute).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in _LINK_SCHEMES or len(absolute) > _LINK_MAX:
+        return None
+    return absolute
 
 
 def _utc(value: Any) -> datetime | None:

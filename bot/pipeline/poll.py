@@ -11,6 +11,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.faults import fault_point
@@ -106,6 +107,23 @@ class Poller:
                 max_items=32 if sqlite else 1,
             )
         return self._group
+
+    async def crashed(self, job: FeedJob, exc: Exception) -> PollResult:
+        """A poll that raised counts as a failure of its feed (error count, backoff, deactivation).
+
+        Not when the database itself is unreachable: that is no fault of the feed, and the lease retries it.
+        """
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        reason = f"internal error: {type(exc).__name__}{f': {text}' if text else ''}"
+        if isinstance(exc, OperationalError | InterfaceError | OSError) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated
+        ):
+            return PollResult(job.id, ok=False, error=reason)
+        try:
+            return await self._failed(job, reason, None)
+        except Exception:
+            logger.exception("feed #%d: could not record its failure; retried when its lease expires", job.id)
+            return PollResult(job.id, ok=False, error=reason)
 
     async def _failed(self, job: FeedJob, reason: str, retry_after: float | None) -> PollResult:
         failures = job.error_count + 1

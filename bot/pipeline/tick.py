@@ -23,6 +23,7 @@ class TickSummary:
     new_stories: int
     sightings: int
     alerts: int
+    """Alert messages queued for sending (none on a baseline poll, which stores and matches only)."""
     duration: float
 
     @property
@@ -50,8 +51,8 @@ async def run_tick(poller: Poller, *, owner: str, limit: int = 1000) -> TickSumm
             try:
                 return await poller.poll(job)
             except Exception as exc:
-                logger.exception("feed #%d: poll crashed; it will be retried when its lease expires", job.id)
-                return PollResult(job.id, ok=False, error=f"internal error: {exc!r}")
+                logger.exception("feed #%d: poll crashed; counted as a failure of the feed", job.id)
+                return await poller.crashed(job, exc)
 
     results = await asyncio.gather(*(guarded(job) for job in jobs))
     summary = TickSummary(
@@ -59,7 +60,7 @@ async def run_tick(poller: Poller, *, owner: str, limit: int = 1000) -> TickSumm
         failed=sum(not r.ok for r in results),
         new_stories=sum(r.new_stories for r in results),
         sightings=sum(r.recorded.sightings for r in results),
-        alerts=sum(r.recorded.alerts for r in results),
+        alerts=sum(r.recorded.deliveries for r in results),
         duration=time.perf_counter() - started,
     )
     async with poller.transaction() as session:

@@ -4,9 +4,14 @@ Only http(s) for URLs from the bot; ``file://`` only when the caller vouches for
 Hosts resolving to loopback, private, link-local, multicast, reserved or unspecified addresses (IPv4, IPv6,
 IPv4-mapped and 6to4/Teredo-embedded IPv4) are refused unless private networks are allowed.
 
-:class:`GuardedResolver` is installed in the HTTP connector, so the addresses checked are the very ones
-connected to (no check followed by a second lookup: DNS rebinding cannot slip through), on every fetch and
-every redirect hop. IP-literal hosts never reach a resolver, so :func:`check_target` covers them per hop.
+Hosts are compared in their canonical ASCII form (:func:`canonical_host`: NFKC, then IDNA, as yarl and
+aiohttp spell them), so ``１２７.０.０.１`` or ``①②⑦.0.0.1`` is seen as the 127.0.0.1 it will become.
+
+Two guards sit in the HTTP connector. :class:`GuardedResolver` refuses a name whose addresses are not
+public (one lookup, no check-then-lookup: DNS rebinding cannot slip through). :class:`AddressGate`, the
+connector's socket factory, checks the very address every socket is opened for, however the host was
+spelled and whether or not a resolver was asked (aiohttp skips it for IP literals and cached names).
+:func:`check_target` refuses IP-literal hosts per hop before any request, with a clearer message.
 
 Exceptions::
 
@@ -18,9 +23,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import yarl
+from aiohappyeyeballs import AddrInfoType
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
@@ -70,6 +78,22 @@ def _literal_ip(host: str) -> IPAddress | None:
         return None
 
 
+def canonical_host(host: str) -> str:
+    """``host`` as a connection would spell it: NFKC-folded (full-width, circled digits), IDNA, lower case.
+
+    :class:`UnsafeURLError` when it cannot be a host name.
+    """
+    try:
+        canonical = yarl.URL.build(
+            scheme="http", host=unicodedata.normalize("NFKC", host.strip("[]"))
+        ).raw_host
+    except (ValueError, UnicodeError) as exc:
+        raise UnsafeURLError(f"malformed host: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
+    if not canonical:
+        raise UnsafeURLError("the URL has no host")
+    return canonical.lower()
+
+
 def check_target(url: str, *, allow_private: bool) -> None:
     """Static per-hop check of an http(s) URL: scheme, host present, IP-literal hosts allowed."""
     try:
@@ -81,9 +105,9 @@ def check_target(url: str, *, allow_private: bool) -> None:
         raise UnsafeURLError("not an absolute URL (no scheme); use http:// or https://")
     if parts.scheme.lower() not in _WEB_SCHEMES:
         raise UnsafeURLError(f"scheme {parts.scheme!r} is not allowed; use http or https")
-    host = parts.hostname
-    if not host:
+    if not parts.hostname:
         raise UnsafeURLError("the URL has no host")
+    host = canonical_host(parts.hostname)
     ip = _literal_ip(host)
     if ip is not None and not allow_private and not is_public_address(ip):
         raise UnsafeURLError(f"address {ip} is not public (loopback, private or reserved)")
@@ -116,19 +140,43 @@ class GuardedResolver(AbstractResolver):
             self._inner = None
 
 
+class AddressGate:
+    """The connector's socket factory: no socket is opened for an address the policy forbids.
+
+    Every connection aiohttp makes, to a resolved name, a cached one or an IP literal, gets its socket
+    here with the address it is about to connect to, so this is the check nothing can route around.
+    """
+
+    def __init__(self, *, allow_private: bool = False) -> None:
+        self._allow_private = allow_private
+
+    def __call__(self, addr_info: AddrInfoType) -> socket.socket:
+        family, type_, proto, _, sockaddr = addr_info
+        if not self._allow_private:
+            ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+            if not is_public_address(ip):
+                raise UnsafeAddressError(f"address {ip} is not public (loopback, private or reserved)")
+        return socket.socket(family=family, type=type_, proto=proto)
+
+
 def _normalise_web(url: str) -> str:
     parts = urlsplit(url.strip())
-    netloc = parts.netloc.rsplit("@", 1)
-    hostport = netloc[-1].lower()
-    netloc[-1] = hostport
-    return urlunsplit((parts.scheme.lower(), "@".join(netloc), parts.path or "/", parts.query, ""))
+    userinfo, at, _ = parts.netloc.rpartition("@")
+    host = canonical_host(parts.hostname or "")
+    hostport = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        hostport += f":{parts.port}"
+    return urlunsplit((parts.scheme.lower(), userinfo + at + hostport, parts.path or "/", parts.query, ""))
 
 
 def _check_file(url: str) -> str:
     path = urlsplit(url).path
     if not path:
         raise UnsafeURLError("file URL without a path")
-    return Path(path).resolve().as_uri()
+    resolved = Path(path).resolve()
+    if resolved.exists() and not resolved.is_file():
+        raise UnsafeURLError(f"{resolved} is not a regular file; a file feed must be one")
+    return resolved.as_uri()
 
 
 async def check_url(

@@ -35,7 +35,9 @@ async def addfeed(
     if not url:
         raise UserError("Which feed? For example: /addfeed https://example.com/rss")
     try:
-        feed = await add_feed(session, url, settings.feeds, trusted=False)
+        feed = await add_feed(
+            session, url, settings.feeds, trusted=False, allow_private=settings.telegram.allow_private_feeds
+        )
     except UnsafeURLError as exc:
         raise UserError(f"I can't add that feed: {exc}") from None
     except feeds.FeedExistsError as exc:
@@ -63,7 +65,11 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
     report = await import_opml(
-        session, buffer.getvalue()[: settings.telegram.max_document_bytes], settings.feeds, trusted=False
+        session,
+        buffer.getvalue()[: settings.telegram.max_document_bytes],
+        settings.feeds,
+        trusted=False,
+        allow_private=settings.telegram.allow_private_feeds,
     )
     lines = [f"Imported {len(report.added)} feed(s)."]
     lines += [f"• {esc(problem, 200)}" for problem in report.problems[:20]]
