@@ -19,8 +19,11 @@ Half = Literal["tune", "check"]
 HALVES: tuple[Half, ...] = ("tune", "check")
 SPLIT_SEED = 20261203
 FILES = ("claims.jsonl", "entries.jsonl")
-FROZEN: dict[str, str] = {}
-"""SHA-256 of each file at the freeze (filled in by the freeze commit; empty means not frozen yet)."""
+FROZEN: dict[str, str] = {
+    "claims.jsonl": "32b6d8b65a6cf27d97560b69e4ab430caec0ab55735fd8ed2b5070cc55885e2e",
+    "entries.jsonl": "b7e67509fc0ffdee26dd3b0cbaa85ece10a0c2a3125f6560f2781f218db99799",
+}
+"""SHA-256 of each file at the freeze: the evaluation refuses any other content."""
 
 
 class DatasetError(ValueError):
