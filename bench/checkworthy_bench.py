@@ -54,7 +54,9 @@ def load(folder: Path) -> list[Doc]:
     for name in sorted(rows):
         lines = sorted(rows[name])
         texts = tuple(t for _, t, _ in lines)
-        docs.append(Doc(name, texts, tuple(lab for _, _, lab in lines), tuple(map(worthiness.features, texts))))
+        docs.append(
+            Doc(name, texts, tuple(lab for _, _, lab in lines), tuple(map(worthiness.features, texts)))
+        )
     return docs
 
 
@@ -153,8 +155,11 @@ def main() -> None:
     tuned = tune(tuning, args.rounds, rng)
     positives = sum(sum(d.labels) for d in held_out)
     sentences = sum(len(d.texts) for d in held_out)
-    print(f"documents: {len(tuning)} tuning, {len(held_out)} held out ({sentences} sentences, {positives} check-worthy)")
-    print("tuned weights: " + ", ".join(f"{n}={w:.2f}" for n, w in zip(worthiness.FEATURES, tuned, strict=True)))
+    split = f"{len(tuning)} tuning, {len(held_out)} held out"
+    print(f"documents: {split} ({sentences} sentences, {positives} check-worthy)")
+    print(
+        "tuned weights: " + ", ".join(f"{n}={w:.2f}" for n, w in zip(worthiness.FEATURES, tuned, strict=True))
+    )
     print(f"{'ranker':<34} {'held-out P@5':>12} {'R@10':>6}   {'tuning P@5':>10} {'R@10':>6}")
     rankers: list[tuple[str, Ranker]] = [
         ("baseline: first sentences", first_sentences),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.articles import worthiness
+from bot.articles.article import Article, NothingCheckable
 from bot.articles.standalone import stand_alone
 from bot.claimbook import MAX_LENGTH
 from bot.matching.text import sentences, terms
@@ -51,3 +52,14 @@ def propose(text: str, title: str = "", limit: int = DEFAULT_LIMIT) -> list[Prop
         if len(kept) >= limit:
             break
     return kept
+
+
+def claims_in(article: Article, limit: int = DEFAULT_LIMIT) -> list[Proposal]:
+    """:func:`propose` for an article; :class:`NothingCheckable` when it has no sentence worth tracking."""
+    found = propose(article.text, article.title, limit)
+    if not found:
+        raise NothingCheckable(
+            "I found no checkable sentence in that text (a figure, a party acting, a status or a quote): "
+            "send a news article, or /track one claim."
+        )
+    return found

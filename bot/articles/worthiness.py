@@ -1,7 +1,7 @@
 """Check-worthiness: how much a sentence asserts that someone could check (a figure, a party acting, a status,
 an attributed statement), as a weighted sum of features the matcher's own facts provide.
 
-The weights were tuned on one half of the CLEF-2019 CheckThat! Task 1 documents (see bench/checkworthy_bench.py)
+The weights were tuned on one half of the CLEF-2019 CheckThat! Task 1 documents (bench/checkworthy_bench.py)
 and are reported against the other half.
 """
 
@@ -13,7 +13,20 @@ from dataclasses import astuple, dataclass
 from bot.matching.facts import extract_facts
 from bot.matching.text import terms, words
 
-FEATURES = ("figure", "digit", "quantity", "comparison", "parties", "status", "attributed", "length", "hedged", "personal", "question", "vague")
+FEATURES = (
+    "figure",
+    "digit",
+    "quantity",
+    "comparison",
+    "parties",
+    "status",
+    "attributed",
+    "length",
+    "hedged",
+    "personal",
+    "question",
+    "vague",
+)
 _SPEECH = re.compile(
     r"\b(?:said|says|told|according to|confirmed|announced|reported|stated|claimed|insisted|warned|added)\b",
     re.IGNORECASE,
@@ -58,7 +71,7 @@ def features(sentence: str) -> tuple[float, ...]:
     facts = extract_facts(sentence)
     ws = words(sentence)
     informative = len(terms(sentence))
-    figure = bool(facts.amounts or facts.counts or facts.percents or facts.dates )
+    figure = bool(facts.amounts or facts.counts or facts.percents or facts.dates)
     return (
         float(figure),
         float(bool(_DIGIT.search(sentence))),
@@ -79,4 +92,5 @@ def score(sentence: str, weights: Weights = TUNED) -> float:
     """How worth checking ``sentence`` is (higher is more; comparable only between sentences)."""
     if _CAPTION.match(sentence):  # 'BETTER CALL KEIR: …': a picture caption, not the story's own sentence
         return -10.0
-    return sum(w * f for w, f in zip(astuple(weights), features(sentence), strict=True))
+    values: tuple[float, ...] = astuple(weights)
+    return sum(w * f for w, f in zip(values, features(sentence), strict=True))
