@@ -37,12 +37,12 @@ def extract(
         if as_json:
             sys.stdout.write(json.dumps(_as_json(article, proposals, added), ensure_ascii=False) + "\n")
             return
-        out.print(f"[bold]{escape(article.title or '(untitled)')}[/] {escape(_dated(article))}")
+        out.print(f"[bold]{_plain(article.title or '(untitled)')}[/] {_plain(_dated(article))}")
         for n, p in enumerate(proposals, 1):
             note = added.get(n, "")
             out.print(
-                f"{n:>2}. [dim]{p.score:4.1f}[/] {escape(p.text)}"
-                + (f"  [green]{escape(note)}[/]" if note else "")
+                f"{n:>2}. [dim]{p.score:4.1f}[/] {_plain(p.text)}"
+                + (f"  [green]{_plain(note)}[/]" if note else "")
             )
 
     run(go(settings_of(ctx)))
@@ -79,6 +79,11 @@ async def _add(settings: Settings, article: Article, proposals: list[Proposal]) 
             remember(claim, article)
             notes[n] = f"added #{claim.id}"
     return notes
+
+
+def _plain(text: str) -> str:
+    """Page text for the terminal: no control characters, no rich markup."""
+    return escape("".join(ch if ch.isprintable() else " " for ch in text))
 
 
 def _dated(article: Article) -> str:
