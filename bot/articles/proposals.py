@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.articles import worthiness
@@ -13,6 +14,10 @@ from bot.matching.text import sentences, terms
 DEFAULT_LIMIT = 15
 MIN_TERMS = 4
 """A sentence with fewer informative words ('It is only sensible.') asserts too little to be tracked."""
+MIN_LOWER = 3
+"""A sentence has at least this many lowercase words: a dateline or a byline ('November 20, 2019 - 11:28
+AMT') has none."""
+_LOWER = re.compile(r"(?<![\w'’])[a-zà-ÿ]{2,}")
 SAME = 0.7
 """Share of informative words two proposals must share to be one (a photo caption repeating a sentence)."""
 
@@ -35,7 +40,7 @@ def propose(text: str, title: str = "", limit: int = DEFAULT_LIMIT) -> list[Prop
     candidates = []
     for position, line in enumerate(stand_alone(paragraphs)):
         claim = line.standalone
-        if len(terms(claim)) < MIN_TERMS or len(claim) > MAX_LENGTH:
+        if len(terms(claim)) < MIN_TERMS or len(claim) > MAX_LENGTH or len(_LOWER.findall(claim)) < MIN_LOWER:
             continue
         s = worthiness.score(line.text)
         if s > 0:

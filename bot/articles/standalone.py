@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 _TITLES = frozenset(
     """mr mrs ms miss dr sir dame lord lady president secretary minister chancellor senator governor general
     mp mep spokesman spokeswoman spokesperson envoy chief chairman chairwoman ambassador commissioner
-    mayor premier king queen prince judge professor prof leader director""".split()
+    mayor premier king queen prince judge professor prof leader director vice deputy""".split()
 )
 _HONORIFICS = frozenset("mr mrs ms miss dr sir dame lord lady".split())
 _SPEECH = r"(?:said|says|told|added|argued|insisted|claimed|warned|stated|wrote|explained)"
 _NAME = r"[A-Z][a-zà-ÿ]+(?:[-'’][A-Z]?[a-zà-ÿ]+)?"
-_PERSON = re.compile(rf"(?P<title>\b[A-Za-z]+\.?\s+)?(?P<name>{_NAME}(?:\s+{_NAME}){{1,2}})")
+_RUN = re.compile(rf"{_NAME}(?:\s+{_NAME})*")
 _HONORIFIC_SURNAME = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Dr|Sir|Dame)\.?\s+(?P<surname>{_NAME})\b")
 _SPEAKER_AFTER = re.compile(rf"^\s*,?\s*(?:has\s+|had\s+)?{_SPEECH}\b")
 _TITLED = re.compile(rf"\b(?P<title>[A-Z][a-z]+)\s+(?P<name>{_NAME}(?:\s+{_NAME})?)")
@@ -53,14 +53,17 @@ def people_in(text: str) -> _People:
     """People the whole text names: '<title> First Last', 'First Last said', or 'Mr Last' somewhere."""
     people = _People()
     surnames = {m.group("surname") for m in _HONORIFIC_SURNAME.finditer(text)}
-    for m in _PERSON.finditer(text):
-        name = _strip_titles(m.group("name"))
-        if not name or " " not in name:
+    for m in _RUN.finditer(text):
+        words = m.group().split()
+        titles = [i for i, w in enumerate(words) if w.lower().rstrip(".") in _TITLES]
+        name_words = words[titles[-1] + 1 if titles else 0 :][-3:]
+        if len(name_words) < 2:
             continue
-        title = (m.group("title") or "").strip().rstrip(".").lower()
+        before = text[: m.start()].split()[-1:]
+        titled = bool(titles) or (bool(before) and before[0].lower().rstrip(".") in _TITLES)
         spoke = bool(_SPEAKER_AFTER.match(text[m.end() :]))
-        if title in _TITLES or spoke or name.split()[-1] in surnames:
-            people.full.setdefault(name.split()[-1], name)
+        if titled or spoke or name_words[-1] in surnames:
+            people.full.setdefault(name_words[-1], " ".join(name_words))
     for m in _TITLED.finditer(text):
         title, name = m.group("title").lower(), _strip_titles(m.group("name"))
         surname = name.split()[-1] if name else ""
