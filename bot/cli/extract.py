@@ -100,7 +100,7 @@ def _as_json(article: Article, proposals: list[Proposal], added: dict[int, str])
                 "text": p.text,
                 "sentence": p.sentence,
                 "score": p.score,
-                **({"added": added[n]} if n in added else {}),
+                "added": added.get(n),
             }
             for n, p in enumerate(proposals, 1)
         ],
