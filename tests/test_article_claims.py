@@ -88,4 +88,6 @@ def test_a_script_the_splitter_does_not_support_is_named() -> None:
 
 def test_french_is_handled_like_english() -> None:
     text = "Le ministre Jean Dupont a annoncé 300 millions d'euros pour les hôpitaux. Il l'a dit lundi."
-    assert claims_in(from_text(f"{text} " * 3))[0].text.startswith("Le ministre Jean Dupont a annoncé 300 millions")
+    assert claims_in(from_text(f"{text} " * 3))[0].text.startswith(
+        "Le ministre Jean Dupont a annoncé 300 millions"
+    )

@@ -48,7 +48,10 @@ def test_add_tracks_each_claim_once_and_show_names_the_article(saved: Path) -> N
     added = [c["added"] for c in json.loads(out)["claims"]]
     assert added == ["added #1", "added #2"]
     code, out, _ = invoke("claims", "extract", str(saved), "--limit", "2", "--add", "--json")
-    assert [c["added"] for c in json.loads(out)["claims"]] == ["already tracked as #1", "already tracked as #2"]
+    assert [c["added"] for c in json.loads(out)["claims"]] == [
+        "already tracked as #1",
+        "already tracked as #2",
+    ]
     code, out, _ = invoke("claims", "show", "1")
     assert code == 0
     assert "from the article: US service members killed in Afghanistan helicopter crash 2019-11-20" in out

@@ -43,7 +43,7 @@ def propose(text: str, title: str = "", limit: int = DEFAULT_LIMIT) -> list[Prop
         if len(terms(claim)) < MIN_TERMS or len(claim) > MAX_LENGTH or len(_LOWER.findall(claim)) < MIN_LOWER:
             continue
         s = worthiness.score(line.text)
-        if s > 0:
+        if s > 0 and worthiness.checkable(line.text):
             candidates.append(Proposal(claim, line.text, round(s, 3), position))
     candidates.sort(key=lambda p: (-p.score, p.position))
     kept: list[Proposal] = []

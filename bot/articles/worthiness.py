@@ -88,6 +88,17 @@ def features(sentence: str) -> tuple[float, ...]:
     )
 
 
+CHECKABLE = ("figure", "digit", "quantity", "parties", "status", "attributed")
+"""What makes a sentence checkable at all: a number, an amount, a party, a status or an attribution."""
+
+
+def checkable(sentence: str) -> bool:
+    """A statement (not a question) with at least one thing in it someone could check."""
+    if sentence.rstrip(" ’”\"'").endswith("?"):
+        return False
+    return any(f > 0 for name, f in zip(FEATURES, features(sentence), strict=True) if name in CHECKABLE)
+
+
 def score(sentence: str, weights: Weights = TUNED) -> float:
     """How worth checking ``sentence`` is (higher is more; comparable only between sentences)."""
     if _CAPTION.match(sentence):  # 'BETTER CALL KEIR: …': a picture caption, not the story's own sentence

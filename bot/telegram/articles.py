@@ -120,6 +120,8 @@ async def _propose(message: Message, article: Article, session: AsyncSession) ->
 def _proposals_text(pending: dict[str, Any]) -> str:
     title = esc(pending.get("title") or "(untitled)", 150)
     head = f'<a href="{esc(pending["link"])}">{title}</a>' if pending.get("link") else f"<b>{title}</b>"
+    if not pending.get("title") and not pending.get("link"):
+        head = "your text"
     lines = [f"Claims worth tracking in {head}:"]
     for n, text in enumerate(pending["claims"], 1):
         mark = "☑" if n in pending["ticked"] else "☐"
@@ -319,7 +321,7 @@ async def offered(
         lines = [f"<b>#{c.claim_id}</b> {esc(claims.meta[int(str(c.claim_id))].text, 150)}" for c in hits]
         reply = "\n".join(["Tracked claims like it:", *lines]) if lines else "No tracked claim is like it."
         await query.answer()
-        await message.edit_text(reply + "\nTo follow one, /track it or press Track it as a claim.")
+        await message.edit_text(reply + "\nTo track your text as a claim: /track followed by it.")
         return
     similar = [
         (int(str(c.claim_id)), claims.meta[int(str(c.claim_id))].text)
