@@ -31,7 +31,7 @@ def alone(text: str, title: str = "") -> list[str]:
             "Maria Lopez announced a 5 per cent pay rise.",
         ),
         (  # 'the pair' is the last two people named
-            "Sir Tom Reed spoke to Vice President Jim Vance on Monday.\nThe talks included the pair agreeing to meet.",
+            "Sir Tom Reed phoned Vice President Jim Vance.\nThe talks included the pair agreeing to meet.",
             "The talks included Tom Reed and Jim Vance agreeing to meet.",
         ),
         (  # a quote that runs on into the next paragraph keeps its speaker
