@@ -127,6 +127,10 @@ class Claim(Base):
     created_by_chat: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    article_link: Mapped[str | None] = mapped_column(Text)
+    """The article the claim was picked from (``claims extract``, /track with a link or a pasted story)."""
+    article_title: Mapped[str | None] = mapped_column(String(300))
+    article_date: Mapped[str | None] = mapped_column(String(32))
 
 
 class ClaimState(Base):

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from bot import __version__
-from bot.cli import claims, evaluate, feeds, ops
+from bot.cli import claims, evaluate, extract, feeds, ops
 from bot.cli.common import fail
 from bot.logs import configure_logging
 from bot.settings import ConfigError, load_settings
@@ -58,6 +58,7 @@ def main(
     ctx.obj = settings
 
 
+extract.register(claims.app)
 app.add_typer(claims.app, name="claims")
 app.add_typer(feeds.app, name="feeds")
 app.add_typer(ops.db_app, name="db")

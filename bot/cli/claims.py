@@ -78,6 +78,9 @@ def show(ctx: typer.Context, ref: ClaimRef) -> None:
             states = await queries.states_of(session, claim.id)
             seen = await sightings.sightings_of(session, claim.id, limit=20)
         out.print(f"[bold]#{claim.id}[/] {claim.text}")
+        if claim.article_link or claim.article_title:
+            source = " ".join(x for x in (claim.article_title, claim.article_date, claim.article_link) if x)
+            out.print(f"  from the article: {source}", markup=False)
         for number, state in enumerate(states, start=1):
             mark = " (reverted)" if state.reverted_at else ""
             out.print(f"  state {number}{mark}: {state.note or '—'}  [{ago(state.created_at)}]")

@@ -107,6 +107,8 @@ async def _history(session: AsyncSession, claim: Claim, sub: Subscription, setti
         f"<b>#{claim.id}</b> {esc(claim.text, 300)}",
         f"Threshold offset here: {sub.threshold_offset:+.0f} (alerts from score {alert:.0f})",
     ]
+    if claim.article_link or claim.article_title:
+        lines.insert(1, _article_line(claim))
     if sub.muted_until and sub.muted_until > now:
         lines.append(f"🔕 Muted until {sub.muted_until:%Y-%m-%d %H:%M} UTC")
     lines.append("\n<b>States</b>")
@@ -123,6 +125,13 @@ async def _history(session: AsyncSession, claim: Claim, sub: Subscription, setti
         feedback = {"relevant": " ✅", "wrong": " ❌"}.get(s.feedback or "", "")
         lines.append(f"• {s.created_at:%d %b} · {source} · {link} · {s.kind} {s.score:.0f}{mark}{feedback}")
     return "\n".join(lines)[:4000]
+
+
+def _article_line(claim: Claim) -> str:
+    """Where the claim was picked from: the article's title (linked) and date."""
+    title = esc(claim.article_title or _host(claim.article_link), 150)
+    linked = f'<a href="{esc(claim.article_link)}">{title}</a>' if claim.article_link else title
+    return f"From the article {linked}" + (f" ({esc(claim.article_date, 32)})" if claim.article_date else "")
 
 
 def _host(link: str | None) -> str:

@@ -18,7 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
-from bot.telegram import admin, claims, errors, feedback, feeds, settings_menu, start, subscriptions, track
+from bot.telegram import (
+    admin,
+    articles,
+    claims,
+    errors,
+    feedback,
+    feeds,
+    settings_menu,
+    start,
+    subscriptions,
+    track,
+)
 from bot.telegram.middlewares import ChatOrder, DbSession, FloodControl
 from bot.telegram.start import COMMANDS
 from bot.telegram.transport import make_bot
@@ -42,6 +53,7 @@ def build_dispatcher(settings: Settings, sessionmaker: async_sessionmaker[AsyncS
         feedback.make_router(),
         feeds.make_router(),
         admin.make_router(),
+        articles.make_router(),  # after the commands: it answers plain text
         errors.make_router(),  # last: its fallback answers unknown commands
     )
     return dp

@@ -9,11 +9,13 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.articles.source import first_link
 from bot.claimbook import clean_text, create_claim
 from bot.matching import extract_facts
 from bot.matching.matcher import wording
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
+from bot.telegram import articles
 from bot.telegram.access import Place, place_of, require_chat_admin
 from bot.telegram.backfill import backfill
 from bot.telegram.callbacks import Duplicate
@@ -38,6 +40,9 @@ async def track(
 ) -> None:
     if not (command.args or "").strip():
         raise UserError(USAGE)
+    if first_link(command.args or "") == (command.args or "").strip():  # /track <link>: an article
+        await articles.offer_link(message, (command.args or "").strip(), session, bot, settings)
+        return
     text = clean_text(command.args or "")
     await require_chat_admin(bot, message.chat, message.from_user)
     place = await place_of(session, message)

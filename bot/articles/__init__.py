@@ -1,0 +1,1 @@
+"""Tracking an article: its main text, the sentences in it worth tracking, each made to stand alone."""
