@@ -95,7 +95,13 @@ def single_process_lock(settings: Settings) -> Iterator[None]:
             f"database folder {path.parent} does not exist; create it or set database.url"
         )
     lock_path = Path(f"{path}.lock")
-    with lock_path.open("a") as handle:
+    try:
+        handle = lock_path.open("a")
+    except OSError as exc:
+        raise DatabaseConfigError(
+            f"cannot create {lock_path}: {exc.strerror}; make its folder writable or set database.url"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -27,7 +27,10 @@ async def add_feed(
     session: AsyncSession, url: str, settings: FeedSettings, *, trusted: bool, title: str = ""
 ) -> Feed:
     """Check ``url`` against the policy (``trusted``: CLI or config) and add it; first poll: a baseline."""
-    checked = await check_url(url, trusted=trusted, allow_private=settings.allow_private_networks)
+    try:
+        checked = await check_url(url, trusted=trusted, allow_private=settings.allow_private_networks)
+    except ValueError as exc:  # yarl and the idna codec on a malformed URL ('http://[::1', a 64-byte label)
+        raise UnsafeURLError(f"{redact(url)} is not a valid URL ({exc})") from None
     return await queries.add_feed(session, checked, title=title, trusted=trusted)
 
 
@@ -42,7 +45,7 @@ async def import_opml(
 ) -> ImportReport:
     """Add every feed of an OPML document; bad or duplicate entries are reported, the good ones added."""
     report = ImportReport()
-    feeds, problems = parse_opml(data)
+    feeds, problems = parse_opml(data)  # OpmlError: not OPML at all
     report.problems.extend(problems)
     for entry in feeds:
         try:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from bot.app import open_database
 from bot.claimbook import create_claim, edit_claim
@@ -61,7 +62,7 @@ def list_(
         for claim in claims:
             seen, last, good, bad = stats.get(claim.id, (0, None, 0, 0))
             bars = f"{claim.alert_threshold or '-'}/{claim.suggest_threshold or '-'}"
-            text = claim.text if not claim.archived else f"[dim](archived) {claim.text}[/]"
+            text = Text(f"(archived) {claim.text}", style="dim") if claim.archived else claim.text
             table.add_row(str(claim.id), claim.slug or "", text, str(seen), ago(last), f"{good}/{bad}", bars)
         out.print(table if claims else "no claims yet: `claimbot seed` or `claimbot claims add TEXT`")
 
@@ -77,7 +78,7 @@ def show(ctx: typer.Context, ref: ClaimRef) -> None:
             claim = await _claim(session, ref)
             states = await queries.states_of(session, claim.id)
             seen = await sightings.sightings_of(session, claim.id, limit=20)
-        out.print(f"[bold]#{claim.id}[/] {claim.text}")
+        out.print(Text.assemble((f"#{claim.id}", "bold"), " ", claim.text))
         for number, state in enumerate(states, start=1):
             mark = " (reverted)" if state.reverted_at else ""
             out.print(f"  state {number}{mark}: {state.note or '—'}  [{ago(state.created_at)}]")

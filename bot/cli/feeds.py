@@ -12,6 +12,7 @@ from rich.table import Table
 from bot.app import open_database
 from bot.cli.common import UserError, ago, err, out, run, settings_of
 from bot.feedbook import add_feed, as_url, export_opml, import_opml
+from bot.pipeline.opml import OpmlError
 from bot.pipeline.urlguard import redact
 from bot.settings import Settings
 from storage import feeds as queries
@@ -119,7 +120,10 @@ def import_(
 
     async def go(settings: Settings) -> None:
         async with open_database(settings) as db, db.sessionmaker.begin() as session:
-            report = await import_opml(session, file.read_bytes(), settings.feeds, trusted=True)
+            try:
+                report = await import_opml(session, file.read_bytes(), settings.feeds, trusted=True)
+            except OpmlError as exc:
+                raise UserError(f"{file}: {exc}") from None
         for problem in report.problems:
             err.print(f"skipped: {problem}")
         out.print(f"imported {len(report.added)} feed(s), skipped {len(report.problems)}")
@@ -140,7 +144,10 @@ def export(
         if file is None:
             sys.stdout.buffer.write(data)
         else:
-            file.write_bytes(data)
+            try:
+                file.write_bytes(data)
+            except OSError as exc:
+                raise UserError(f"cannot write {file}: {exc.strerror}") from None
             err.print(f"wrote {file}")
 
     run(go(settings_of(ctx)))
