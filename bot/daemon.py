@@ -56,6 +56,11 @@ class _Jobs:
             self.running.add(task)
             try:
                 await job()
+            except asyncio.CancelledError:
+                if not self.stopping:
+                    raise
+                # Cancelled by drain(): expected at shutdown, and the scheduler would log it as a crash.
+                logger.info("%s cancelled by shutdown; its transaction rolls back", name)
             except Exception:
                 logger.exception("%s failed; it runs again at its next interval", name)
             finally:
