@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.alerts.console import ConsoleTransport
 from bot.alerts.send import Sender, Transport
+from bot.lifeline import exit_with
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.poll import Poller
@@ -142,7 +143,9 @@ def parse_executor(settings: Settings) -> Iterator[Executor | None]:
         yield None
         return
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+    ) as pool:
         yield pool
 
 

@@ -6,6 +6,7 @@ Every wait is on an event (a request reaching the feed server, a log line, a pro
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from aiohttp import web
 
 from tests.feedserver import FeedServer
+from tests.samples import UNRELATED, rss
 from tests.procs import daemon_env, prepare, spawn
 
 
@@ -57,3 +59,56 @@ async def test_sigterm_during_a_slow_fetch_logs_no_traceback(tmp_path: Path) -> 
     assert proc.returncode == 0, text[-3000:]
     assert "stopped" in text
     assert "Traceback" not in text and "CancelledError" not in text and " ERROR " not in text, text[-3000:]
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (from /proc)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            if fields[0] != "Z":  # zombies are dead, waiting for their reaper
+                parents[int(entry.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from /proc")
+async def test_kill_9_leaves_no_orphans(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss(("a", "Floods", UNRELATED)))
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'c.db'}"
+    await prepare(db_url, [feed.as_uri()])
+    proc = await spawn(daemon_env(db_url, CLAIMBOT_FEEDS__PARSE_WORKERS="2"), "run")
+    seen: list[str] = []
+    children: set[int] = set()
+    try:
+        assert proc.stderr is not None
+        await _line(proc.stderr, "poll: feeds=1", seen)  # the feed went through a parse worker
+        children = _descendants(proc.pid)
+        assert len(children) >= 3, children  # forkserver, resource tracker, at least one worker
+        proc.kill()  # not proc.wait(): it also waits for the pipes, which orphans would hold open
+        deadline = time.monotonic() + 30
+        while (left := {pid for pid in children if _alive(pid)}) and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:80] for pid in left]
+    finally:
+        for pid in [proc.pid, *children]:  # ours: leave nothing behind even when the assertion failed
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        await asyncio.wait_for(proc.wait(), 30)
