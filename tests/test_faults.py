@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 
 from tests.feedserver import FeedServer
-from tests.samples import UNRELATED, rss
 from tests.procs import daemon_env, prepare, spawn
+from tests.samples import UNRELATED, rss
 
 
 async def _line(stream: asyncio.StreamReader, needle: str, seen: list[str], timeout: float = 30) -> str:
