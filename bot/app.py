@@ -42,8 +42,17 @@ class Database:
 
 
 @contextlib.asynccontextmanager
-async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Database]:
-    """The configured database, schema brought up to date; errors become one-line DatabaseConfigError."""
+async def open_database(
+    settings: Settings, *, migrate: bool = True, existing: bool = False
+) -> AsyncIterator[Database]:
+    """The configured database, schema brought up to date; errors become one-line DatabaseConfigError.
+
+    ``existing``: a command that only reads (or changes rows that must be there) never creates a database.
+    """
+    if existing and (path := missing_database(settings)) is not None:
+        raise DatabaseConfigError(
+            f"no database at {path} yet: nothing to show; add feeds or claims first, or set database.url"
+        )
     if not settings.database.url:
         default_data_dir().mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url, echo=settings.database.echo)
@@ -61,6 +70,12 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIte
         yield Database(engine, create_sessionmaker(engine))
     finally:
         await engine.dispose()
+
+
+def missing_database(settings: Settings) -> Path | None:
+    """The configured SQLite file when it does not exist (yet, or any more); None otherwise."""
+    path = sqlite_path(settings.database_url)
+    return path if path is not None and not path.is_file() else None
 
 
 async def ensure_schema(engine: AsyncEngine) -> None:

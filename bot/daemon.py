@@ -35,6 +35,7 @@ from bot.pipeline.poll import Poller
 from bot.pipeline.tick import run_tick
 from bot.retention import prune
 from bot.settings import Settings
+from storage.db import DatabaseConfigError, sqlite_path
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +83,47 @@ class _Jobs:
             await asyncio.wait(pending, timeout=5)
 
 
+class _FileWatch:
+    """Notices that the SQLite file was deleted or replaced under the daemon: writes would go to an unlinked
+    file and be lost, so the daemon stops with an error instead (checked once per tick interval)."""
+
+    def __init__(self, settings: Settings, stop: asyncio.Event) -> None:
+        self.path = sqlite_path(settings.database_url)
+        self.stop = stop
+        self.identity = self._identity()
+        self.problem = ""
+
+    def _identity(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            found = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return found.st_dev, found.st_ino
+
+    async def check(self) -> None:
+        if self.path is None or self.problem or self._identity() == self.identity:
+            return
+        self.problem = (
+            f"the database file {self.path} was deleted or replaced while running; stopped so that nothing "
+            "more is written to a file no one can read — restore it or set database.url, then restart"
+        )
+        logger.error("%s", self.problem)
+        self.stop.set()
+
+
 async def run_daemon(settings: Settings, *, role: Role = "all", grace: float | None = None) -> None:
     stop = asyncio.Event()
     _install_signals(stop)
     with single_process_lock(settings), parse_executor(settings) as executor:
         async with open_database(settings) as db, FeedClient(settings.feeds) as client:
             await prepare_chats(db, settings)
+            watch = _FileWatch(settings, stop)
             async with health_server(settings, db.sessionmaker):
-                await _serve(settings, db, client, executor, role=role, stop=stop, grace=grace)
+                await _serve(settings, db, client, executor, role=role, stop=stop, grace=grace, watch=watch)
+    if watch.problem:
+        raise DatabaseConfigError(watch.problem)
 
 
 async def _serve(
@@ -101,11 +135,13 @@ async def _serve(
     role: Role,
     stop: asyncio.Event,
     grace: float | None,
+    watch: _FileWatch,
 ) -> None:
     transport = make_transport(settings)
     jobs = _Jobs()
     scheduler = AsyncIOScheduler(timezone="UTC")
     owner = worker_name()
+    _every(scheduler, jobs.wrap("database file check", watch.check), settings.feeds.tick_interval)
     if role in ("all", "worker"):
         poller = Poller(db.sessionmaker, client, ClaimSet(settings.matching), settings, executor)
         _every(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from aiohttp import web
 
 from tests.feedserver import FeedServer
-from tests.procs import daemon_env, prepare, spawn
+from tests.procs import cli, daemon_env, prepare, spawn
 from tests.samples import UNRELATED, rss
 
 
@@ -112,3 +113,38 @@ async def test_kill_9_leaves_no_orphans(tmp_path: Path) -> None:
             if _alive(pid):
                 os.kill(pid, signal.SIGKILL)
         await asyncio.wait_for(proc.wait(), 30)
+
+
+@pytest.mark.slow
+async def test_deleted_sqlite_folder_stops_the_daemon(tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss(("a", "Floods", UNRELATED)))
+    db_url = f"sqlite+aiosqlite:///{folder / 'c.db'}"
+    await prepare(db_url, [feed.as_uri()])
+    proc = await spawn(daemon_env(db_url), "run")
+    seen: list[str] = []
+    try:
+        assert proc.stderr is not None
+        await _line(proc.stderr, "poll: feeds=1", seen)
+        shutil.rmtree(folder)
+        _, rest = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    text = "".join(seen) + rest.decode()
+    assert proc.returncode == 1, text[-3000:]
+    assert "was deleted or replaced" in text and "Traceback" not in text
+    assert text.strip().splitlines()[-1].startswith("error: the database file")
+
+
+async def test_read_only_commands_create_no_database(tmp_path: Path) -> None:
+    env = daemon_env(f"sqlite+aiosqlite:///{tmp_path / 'c.db'}")
+    for args in (["claims", "list"], ["feeds", "list"], ["claims", "show", "1"], ["db", "current"]):
+        code, _, err = await cli(env, *args)
+        assert code == 1 and err.strip().splitlines() == [err.strip()] and "no database at" in err, err
+    code, out, err = await cli(env, "status")
+    assert code == 0 and "last tick never" in out and "no database" in out, err
+    assert not (tmp_path / "c.db").exists()

@@ -55,7 +55,7 @@ def list_(
     """List claims with their sightings, last seen time and feedback."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             claims = await queries.list_claims(session, include_archived=all_)
             stats = await queries.sighting_stats(session)
         table = Table("id", "slug", "claim", "seen", "last seen", "✅/❌", "thresholds", box=None)
@@ -74,7 +74,7 @@ def show(ctx: typer.Context, ref: ClaimRef) -> None:
     """Show a claim's states over time and its latest sightings."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             claim = await _claim(session, ref)
             states = await queries.states_of(session, claim.id)
             seen = await sightings.sightings_of(session, claim.id, limit=20)
@@ -105,7 +105,7 @@ def edit(
     """Change a claim's wording, aliases or thresholds."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             claim = await _claim(session, ref)
             await edit_claim(session, claim, text=text, aliases=alias)
             if alert is not None:
@@ -128,7 +128,7 @@ def archive(ctx: typer.Context, ref: ClaimRef) -> None:
     """Stop matching a claim (its history stays)."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             claim = await _claim(session, ref)
             claim.archived = True
             out.print(f"archived claim #{claim.id}")
@@ -141,7 +141,7 @@ def revert(ctx: typer.Context, ref: ClaimRef) -> None:
     """Undo the claim's current state: the one before it becomes current again."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             claim = await _claim(session, ref)
             state = await queries.revert_state(session, claim.id)
             if state is None:

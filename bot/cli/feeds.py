@@ -55,7 +55,7 @@ def list_(ctx: typer.Context) -> None:
     """List feeds with their health."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             feeds = await queries.list_feeds(session)
         table = Table("id", "state", "title / url", "last ok", "next check", "last error", box=None)
         for feed in feeds:
@@ -73,7 +73,7 @@ def list_(ctx: typer.Context) -> None:
 
 def _set_active(ctx: typer.Context, feed_id: int, active: bool) -> None:
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             feed = await queries.get_feed(session, feed_id)
             if feed is None:
                 raise UserError(f"no feed #{feed_id}; see `claimbot feeds list`")
@@ -103,7 +103,7 @@ def remove(ctx: typer.Context, feed_id: FeedId) -> None:
     """Remove a feed (stories stay; the feed's record of seen items goes)."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             if not await queries.remove_feed(session, feed_id):
                 raise UserError(f"no feed #{feed_id}; see `claimbot feeds list`")
             out.print(f"removed feed #{feed_id}")
@@ -139,7 +139,7 @@ def export(
     """Write every feed as OPML."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             data = export_opml(await queries.list_feeds(session))
         if file is None:
             sys.stdout.buffer.write(data)

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from bot.alerts.console import ConsoleTransport
-from bot.app import open_database, run_once
+from bot.app import missing_database, open_database, run_once
 from bot.claimbook import load_seeds, read_seed_file
 from bot.cli.common import fail, out, run, settings_of
 from bot.resources import seeds_path
@@ -35,7 +35,7 @@ def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database and of this release."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings, migrate=False) as db:
+        async with open_database(settings, migrate=False, existing=True) as db:
             out.print(
                 f"database: {await current_revision(db.engine) or 'empty'}; this release: {head_revision()}"
             )
@@ -131,8 +131,12 @@ def status(ctx: typer.Context) -> None:
     """What an operator asks first: last tick, feed health, recent stories and sightings, outbox backlog."""
     from bot.status import print_status
 
+    if (path := missing_database(settings_of(ctx))) is not None:
+        out.print(f"last tick never: no database at {path} yet (nothing has run with these settings)")
+        return
+
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             await print_status(session, out)
 
     run(go(settings_of(ctx)))
