@@ -10,17 +10,21 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Executor
 from datetime import UTC, datetime
 from typing import Literal
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import DBAPIError
 
 from bot.alerts.send import Sender, Transport
 from bot.app import (
     Database,
+    _first_line,
     close_transport,
+    ensure_schema,
     make_transport,
     open_database,
     parse_executor,
@@ -42,28 +46,96 @@ logger = logging.getLogger(__name__)
 Role = Literal["all", "worker", "bot"]
 
 
+class _Database:
+    """The database as the jobs see it: an outage is logged once with its cause, then one short line per
+    retry; the jobs back off exponentially (up to ``delivery.outage_backoff_max``); a schema found missing
+    (the database dropped and created again) is migrated again."""
+
+    def __init__(self, repair: Callable[[], Awaitable[None]], max_delay: float) -> None:
+        self.repair = repair
+        self.max_delay = max_delay
+        self.since: float | None = None
+        self.delay = 0.0
+        self.retry_at = 0.0
+        self.last_failure = 0.0
+
+    def paused(self) -> bool:
+        return self.since is not None and time.monotonic() < self.retry_at
+
+    def ok(self, started: float) -> None:
+        if self.since is not None and started >= self.since:
+            logger.info("database reachable again after %.0fs", time.monotonic() - self.since)
+            self.since, self.delay = None, 0.0
+
+    async def failed(self, name: str, exc: BaseException, started: float) -> None:
+        now = time.monotonic()
+        if self.since is not None and started <= self.last_failure:
+            return  # ran alongside the attempt that already failed: the same failure, counted once
+        self.last_failure = now
+        self.delay = min(max(self.delay * 2, 1.0), self.max_delay)
+        self.retry_at = now + self.delay
+        cause = _first_line(exc)
+        if self.since is None:
+            self.since = now
+            logger.error(
+                "database unavailable, %s cannot run: %s; jobs back off until it is back", name, cause
+            )
+        else:
+            logger.warning(
+                "database still unavailable after %.0fs; retry in %.0fs", now - self.since, self.delay
+            )
+        if _schema_missing(cause):
+            try:
+                await self.repair()
+            except Exception as problem:  # still unreachable: part of the same outage
+                logger.warning("could not re-apply the migrations: %s", _first_line(problem))
+            else:
+                logger.warning("the database had lost its tables; migrations re-applied (its data is gone)")
+                self.retry_at = now
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    return isinstance(exc, DBAPIError | OSError)
+
+
+def _schema_missing(message: str) -> bool:
+    return ("relation" in message and "does not exist" in message) or "no such table" in message
+
+
 class _Jobs:
     """Tracks running job tasks so shutdown can wait for them, then cancel the stragglers."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: _Database | None = None) -> None:
         self.running: set[asyncio.Task[object]] = set()
         self.stopping = False
+        self.database = database
 
-    def wrap(self, name: str, job: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
+    def wrap(
+        self, name: str, job: Callable[[], Awaitable[object]], *, database: bool = True
+    ) -> Callable[[], Awaitable[None]]:
+        """``job`` run safely; one that uses the database (``database``) waits out its outages."""
+        health = self.database if database else None
+
         async def run() -> None:
             task = asyncio.current_task()
-            if self.stopping or task is None:
+            if self.stopping or task is None or (health and health.paused()):
                 return
             self.running.add(task)
+            started = time.monotonic()
             try:
                 await job()
+                if health:
+                    health.ok(started)
             except asyncio.CancelledError:
                 if not self.stopping:
                     raise
                 # Cancelled by drain(): expected at shutdown, and the scheduler would log it as a crash.
                 logger.info("%s cancelled by shutdown; its transaction rolls back", name)
-            except Exception:
-                logger.exception("%s failed; it runs again at its next interval", name)
+            except Exception as exc:
+                if health and _is_database_error(exc):
+                    await health.failed(name, exc, started)
+                else:
+                    logger.exception("%s failed; it runs again at its next interval", name)
             finally:
                 self.running.discard(task)
 
@@ -138,10 +210,12 @@ async def _serve(
     watch: _FileWatch,
 ) -> None:
     transport = make_transport(settings)
-    jobs = _Jobs()
+    jobs = _Jobs(_Database(lambda: ensure_schema(db.engine), settings.delivery.outage_backoff_max))
     scheduler = AsyncIOScheduler(timezone="UTC")
     owner = worker_name()
-    _every(scheduler, jobs.wrap("database file check", watch.check), settings.feeds.tick_interval)
+    _every(
+        scheduler, jobs.wrap("database file check", watch.check, database=False), settings.feeds.tick_interval
+    )
     if role in ("all", "worker"):
         poller = Poller(db.sessionmaker, client, ClaimSet(settings.matching), settings, executor)
         _every(

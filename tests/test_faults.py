@@ -14,7 +14,11 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from sqlalchemy.engine import make_url
 
+from storage import feeds
+from storage.db import create_engine, create_sessionmaker
+from tests.conftest import _admin
 from tests.feedserver import FeedServer
 from tests.procs import cli, daemon_env, prepare, spawn
 from tests.samples import UNRELATED, rss
@@ -148,3 +152,43 @@ async def test_read_only_commands_create_no_database(tmp_path: Path) -> None:
     code, out, err = await cli(env, "status")
     assert code == 0 and "last tick never" in out and "no database" in out, err
     assert not (tmp_path / "c.db").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+async def test_dropped_postgres_database_is_logged_once_and_recovered(pg_url: str, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss(("a", "Floods", UNRELATED)))
+    await prepare(pg_url, [feed.as_uri()])
+    name = make_url(pg_url).database
+    env = daemon_env(pg_url, CLAIMBOT_DELIVERY__OUTAGE_BACKOFF_MAX="2")
+    proc = await spawn(env, "run")
+    seen: list[str] = []
+    try:
+        assert proc.stderr is not None
+        await _line(proc.stderr, "poll: feeds=1", seen)
+        await _admin(f'DROP DATABASE "{name}" WITH (FORCE)')
+        start = len(seen)
+        await _line(proc.stderr, "database unavailable", seen)
+        for _ in range(4):  # several retries, two seconds apart at most: the outage lasts a while
+            await _line(proc.stderr, "retry in 2s", seen)
+        outage = seen[start:]
+        await _admin(f'CREATE DATABASE "{name}"')
+        await _line(proc.stderr, "migrations re-applied", seen)
+        engine = create_engine(pg_url)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                await feeds.add_feed(session, feed.as_uri(), trusted=True)
+        finally:
+            await engine.dispose()
+        await _line(proc.stderr, "poll: feeds=1", seen)  # polling again, on the new database
+        proc.send_signal(signal.SIGTERM)
+        _, rest = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    assert proc.returncode == 0, "".join(seen)[-3000:] + rest.decode()[-2000:]
+    assert len(outage) <= 12, "".join(outage)  # one line with the cause, then one short line per retry
+    assert not any("Traceback" in line for line in outage), "".join(outage)
+    assert sum("database unavailable" in line for line in seen) == 1, "".join(seen)
