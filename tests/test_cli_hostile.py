@@ -137,7 +137,9 @@ def test_one_clear_line(
     _files(env)
     for key, value in environ.items():
         monkeypatch.setenv(key, value.format(tmp=env))
-    code, _, err = invoke(*(arg.format(tmp=env) for arg in args))
+    result = runner.invoke(app, [arg.format(tmp=env) for arg in args])
+    code, err = result.exit_code, result.stderr
+    assert isinstance(result.exception, SystemExit | None), repr(result.exception)  # no crash escaped
     assert code != 0
     assert "Traceback" not in err
     assert len(err.strip().splitlines()) == 1, err[-3000:]
