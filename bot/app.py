@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.alerts.console import ConsoleTransport
 from bot.alerts.send import Sender, Transport
+from bot.lifeline import exit_with
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.poll import Poller
@@ -41,8 +42,17 @@ class Database:
 
 
 @contextlib.asynccontextmanager
-async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Database]:
-    """The configured database, schema brought up to date; errors become one-line DatabaseConfigError."""
+async def open_database(
+    settings: Settings, *, migrate: bool = True, existing: bool = False
+) -> AsyncIterator[Database]:
+    """The configured database, schema brought up to date; errors become one-line DatabaseConfigError.
+
+    ``existing``: a command that only reads (or changes rows that must be there) never creates a database.
+    """
+    if existing and (path := missing_database(settings)) is not None:
+        raise DatabaseConfigError(
+            f"no database at {path} yet: nothing to show; add feeds or claims first, or set database.url"
+        )
     if not settings.database.url:
         default_data_dir().mkdir(parents=True, exist_ok=True)
     engine = create_engine(settings.database_url, echo=settings.database.echo)
@@ -60,6 +70,12 @@ async def open_database(settings: Settings, *, migrate: bool = True) -> AsyncIte
         yield Database(engine, create_sessionmaker(engine))
     finally:
         await engine.dispose()
+
+
+def missing_database(settings: Settings) -> Path | None:
+    """The configured SQLite file when it does not exist (yet, or any more); None otherwise."""
+    path = sqlite_path(settings.database_url)
+    return path if path is not None and not path.is_file() else None
 
 
 async def ensure_schema(engine: AsyncEngine) -> None:
@@ -95,7 +111,13 @@ def single_process_lock(settings: Settings) -> Iterator[None]:
             f"database folder {path.parent} does not exist; create it or set database.url"
         )
     lock_path = Path(f"{path}.lock")
-    with lock_path.open("a") as handle:
+    try:
+        handle = lock_path.open("a")
+    except OSError as exc:
+        raise DatabaseConfigError(
+            f"cannot create {lock_path}: {exc.strerror}; make its folder writable or set database.url"
+        ) from None
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -136,7 +158,9 @@ def parse_executor(settings: Settings) -> Iterator[Executor | None]:
         yield None
         return
     context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=exit_with, initargs=(os.getpid(),)
+    ) as pool:
         yield pool
 
 

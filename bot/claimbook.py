@@ -93,7 +93,13 @@ class SeedClaim:
 def read_seed_file(path: Path) -> list[SeedClaim]:
     """Claims from a JSON-lines file (``id``/``slug``, ``text``, ``aliases``, ``date``, ``source``)."""
     seeds: list[SeedClaim] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ClaimError(f"{path} is not a UTF-8 text file; give a claims JSON-lines file") from None
+    except OSError as exc:
+        raise ClaimError(f"cannot read {path}: {exc.strerror}; give a claims JSON-lines file") from None
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:

@@ -41,7 +41,10 @@ async def add_feed(
     """
     if allow_private is None:
         allow_private = settings.allow_private_networks
-    checked = await check_url(url, trusted=trusted, allow_private=allow_private)
+    try:
+        checked = await check_url(url, trusted=trusted, allow_private=allow_private)
+    except ValueError as exc:  # yarl and the idna codec on a malformed URL ('http://[::1', a 64-byte label)
+        raise UnsafeURLError(f"{redact(url)} is not a valid URL ({exc})") from None
     return await queries.add_feed(session, checked, title=title, trusted=trusted)
 
 
@@ -61,7 +64,7 @@ async def import_opml(
 ) -> ImportReport:
     """Add every feed of an OPML document; bad or duplicate entries are reported, the good ones added."""
     report = ImportReport()
-    feeds, problems = parse_opml(data)
+    feeds, problems = parse_opml(data)  # OpmlError: not OPML at all
     report.problems.extend(problems)
     for entry in feeds:
         try:

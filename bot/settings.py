@@ -38,7 +38,10 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+DAY = 86400.0  # durations are bounded so that a typo (1e12, inf) is refused here, not by the scheduler
 
 
 class DatabaseSettings(_Section):
@@ -47,12 +50,12 @@ class DatabaseSettings(_Section):
 
 
 class FeedSettings(_Section):
-    poll_interval: float = Field(900, gt=0)
-    min_interval: float = Field(300, gt=0)
-    max_interval: float = Field(86400, gt=0)
+    poll_interval: float = Field(900, gt=0, le=30 * DAY)
+    min_interval: float = Field(300, gt=0, le=30 * DAY)
+    max_interval: float = Field(86400, gt=0, le=30 * DAY)
     jitter: float = Field(0.1, ge=0, le=1)
-    timeout: float = Field(20.0, gt=0)
-    connect_timeout: float = Field(10.0, gt=0)
+    timeout: float = Field(20.0, gt=0, le=3600)
+    connect_timeout: float = Field(10.0, gt=0, le=3600)
     max_bytes: int = Field(10_000_000, gt=0)
     max_redirects: int = Field(5, ge=0, le=20)
     max_failures: int = Field(10, ge=1)
@@ -60,9 +63,9 @@ class FeedSettings(_Section):
     per_host: int = Field(2, ge=1)
     allow_private_networks: bool = False
     user_agent: str = "claimbot/{version}"
-    tick_interval: float = Field(30, gt=0)
+    tick_interval: float = Field(30, gt=0, le=DAY)
     parse_workers: int = Field(2, ge=0, le=32)
-    lease: float = Field(120, gt=0)
+    lease: float = Field(120, gt=0, le=DAY)
 
     @property
     def user_agent_header(self) -> str:
@@ -87,7 +90,7 @@ class MatchingSettings(_Section):
     alert_threshold: float = Field(70.0, ge=0, le=100)
     suggest_threshold: float = Field(55.0, ge=0, le=100)
     duplicate_threshold: float = Field(80.0, ge=0, le=100)
-    syndication_window: float = Field(172800, ge=0)
+    syndication_window: float = Field(172800, ge=0, le=365 * DAY)
 
     @model_validator(mode="after")
     def _order(self) -> MatchingSettings:
@@ -111,10 +114,10 @@ class TelegramSettings(_Section):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(8443, ge=1, le=65535)
     flood_limit: int = Field(20, ge=1)
-    flood_period: float = Field(60.0, gt=0)
+    flood_period: float = Field(60.0, gt=0, le=DAY)
     feedback_step: float = Field(5.0, gt=0, le=50)
     feedback_cap: float = Field(25.0, ge=0, le=100)
-    mute_button_hours: float = Field(24.0, gt=0)
+    mute_button_hours: float = Field(24.0, gt=0, le=24 * 365)
     claims_page_size: int = Field(8, ge=1, le=50)
     max_document_bytes: int = Field(1_000_000, ge=1)
 
@@ -127,19 +130,19 @@ class TelegramSettings(_Section):
 
 
 class DeliverySettings(_Section):
-    per_chat_interval: float = Field(1.0, ge=0)
+    per_chat_interval: float = Field(1.0, ge=0, le=DAY)
     group_per_minute: int = Field(20, ge=1)
     global_per_second: float = Field(25.0, gt=0)
     max_attempts: int = Field(8, ge=1)
-    drain_interval: float = Field(2.0, gt=0)
+    drain_interval: float = Field(2.0, gt=0, le=DAY)
     concurrency: int = Field(16, ge=1)
-    retry_after_cap: float = Field(60.0, ge=0)
+    retry_after_cap: float = Field(60.0, ge=0, le=DAY)
     retry_after_tries: int = Field(3, ge=0)
     backoff_base: float = Field(2.0, gt=0)
-    backoff_max: float = Field(3600.0, gt=0)
-    lease: float = Field(300.0, gt=0)
-    cooldown: float = Field(3600.0, ge=0)
-    outage_backoff_max: float = Field(60.0, gt=0)
+    backoff_max: float = Field(3600.0, gt=0, le=30 * DAY)
+    lease: float = Field(300.0, gt=0, le=DAY)
+    cooldown: float = Field(3600.0, ge=0, le=30 * DAY)
+    outage_backoff_max: float = Field(60.0, gt=0, le=DAY)
     mark_interval: float = Field(0.05, gt=0, le=5)
     shared_budget: bool = True
     budget_block: float = Field(0.1, gt=0, le=5)
@@ -156,13 +159,13 @@ class LogSettings(_Section):
 
 
 class RetentionSettings(_Section):
-    story_days: int = Field(90, ge=1)
+    story_days: int = Field(90, ge=1, le=36500)
     batch: int = Field(500, ge=1)
-    interval: float = Field(3600, gt=0)
+    interval: float = Field(3600, gt=0, le=30 * DAY)
 
 
 class DaemonSettings(_Section):
-    grace: float = Field(10.0, ge=0)
+    grace: float = Field(10.0, ge=0, le=DAY)
     health_port: int = Field(0, ge=0, le=65535)
     health_host: str = "127.0.0.1"
 
@@ -219,8 +222,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(fh)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist; pass an existing file to --config") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}; pass a readable file") from None
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

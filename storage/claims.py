@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Claim, ClaimState, Sighting, utcnow
+from storage.models import Claim, ClaimState, Sighting, utcnow, valid_id
 
 
 async def add_claim(
@@ -40,7 +40,7 @@ async def add_claim(
 
 
 async def get_claim(session: AsyncSession, claim_id: int) -> Claim | None:
-    return await session.get(Claim, claim_id)
+    return await session.get(Claim, claim_id) if valid_id(claim_id) else None
 
 
 async def get_claim_by_slug(session: AsyncSession, slug: str) -> Claim | None:
@@ -50,8 +50,8 @@ async def get_claim_by_slug(session: AsyncSession, slug: str) -> Claim | None:
 async def find_claim(session: AsyncSession, ref: str) -> Claim | None:
     """A claim by id (``12``, ``#12``) or slug."""
     ref = ref.strip().lstrip("#")
-    if ref.isdigit():
-        return await get_claim(session, int(ref))
+    if ref.isascii() and ref.isdigit():
+        return await get_claim(session, int(ref)) if len(ref) <= 19 else None
     return await get_claim_by_slug(session, ref)
 
 

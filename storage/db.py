@@ -17,8 +17,11 @@ class DatabaseConfigError(Exception):
 
 
 def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL, or None for other backends and in-memory databases."""
-    parsed = make_url(url)
+    """The file behind a SQLite URL, or None for other backends, in-memory databases and non-URLs."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # create_engine says what is wrong with it
     if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)

@@ -12,7 +12,7 @@ from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, select, 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Feed
+from storage.models import Feed, valid_id
 
 
 class FeedExistsError(Exception):
@@ -32,7 +32,7 @@ async def add_feed(session: AsyncSession, url: str, *, title: str = "", trusted:
 
 
 async def get_feed(session: AsyncSession, feed_id: int) -> Feed | None:
-    return await session.get(Feed, feed_id)
+    return await session.get(Feed, feed_id) if valid_id(feed_id) else None
 
 
 async def get_feed_by_url(session: AsyncSession, url: str) -> Feed | None:
@@ -44,6 +44,8 @@ async def list_feeds(session: AsyncSession) -> Sequence[Feed]:
 
 
 async def remove_feed(session: AsyncSession, feed_id: int) -> bool:
+    if not valid_id(feed_id):
+        return False
     result = await session.execute(delete(Feed).where(Feed.id == feed_id))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -36,6 +36,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+ID_MAX = 2**31 - 1  # Integer primary keys are 32-bit on PostgreSQL
+
+
+def valid_id(value: int) -> bool:
+    """Whether ``value`` can be a row id; a larger one would overflow the driver, not find nothing."""
+    return 0 < value <= ID_MAX
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every backend (SQLite stores them naive)."""
 

@@ -284,3 +284,12 @@ async def test_blocked_user_alerts_deactivate_the_chat_and_start_revives_it(env:
     env.api._blocked.clear()
     await env.ask(USER, "/start")
     await env.until(select(Chat.active).where(Chat.id == USER), lambda rows: rows == [True])
+
+
+async def test_import_of_bad_opml_and_huge_ids_get_a_clear_answer(env: Env) -> None:
+    for data in (b'<opml><body><outline xmlUrl="http://x', b'<!DOCTYPE o [<!ENTITY a "b">]><opml>&a;</opml>'):
+        before = len(env.api.messages(ADMIN))
+        env.api.push_document(ADMIN, "feeds.opml", data, "/import")
+        answer = (await env.api.wait_message(ADMIN, after=before)).text
+        assert "I can't import that file" in answer and "Something went wrong" not in answer
+    assert "no such feed" in await env.ask(ADMIN, "/removefeed 99999999999999999999")

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from bot.app import open_database
 from bot.claimbook import create_claim, edit_claim
@@ -54,14 +55,14 @@ def list_(
     """List claims with their sightings, last seen time and feedback."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             claims = await queries.list_claims(session, include_archived=all_)
             stats = await queries.sighting_stats(session)
         table = Table("id", "slug", "claim", "seen", "last seen", "✅/❌", "thresholds", box=None)
         for claim in claims:
             seen, last, good, bad = stats.get(claim.id, (0, None, 0, 0))
             bars = f"{claim.alert_threshold or '-'}/{claim.suggest_threshold or '-'}"
-            text = claim.text if not claim.archived else f"[dim](archived) {claim.text}[/]"
+            text = Text(f"(archived) {claim.text}", style="dim") if claim.archived else claim.text
             table.add_row(str(claim.id), claim.slug or "", text, str(seen), ago(last), f"{good}/{bad}", bars)
         out.print(table if claims else "no claims yet: `claimbot seed` or `claimbot claims add TEXT`")
 
@@ -73,11 +74,11 @@ def show(ctx: typer.Context, ref: ClaimRef) -> None:
     """Show a claim's states over time and its latest sightings."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             claim = await _claim(session, ref)
             states = await queries.states_of(session, claim.id)
             seen = await sightings.sightings_of(session, claim.id, limit=20)
-        out.print(f"[bold]#{claim.id}[/] {claim.text}")
+        out.print(Text.assemble((f"#{claim.id}", "bold"), " ", claim.text))
         if claim.article_link or claim.article_title:
             source = " ".join(x for x in (claim.article_title, claim.article_date, claim.article_link) if x)
             out.print(f"  from the article: {source}", markup=False)
@@ -107,7 +108,7 @@ def edit(
     """Change a claim's wording, aliases or thresholds."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             claim = await _claim(session, ref)
             await edit_claim(session, claim, text=text, aliases=alias)
             if alert is not None:
@@ -130,7 +131,7 @@ def archive(ctx: typer.Context, ref: ClaimRef) -> None:
     """Stop matching a claim (its history stays)."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             claim = await _claim(session, ref)
             claim.archived = True
             out.print(f"archived claim #{claim.id}")
@@ -143,7 +144,7 @@ def revert(ctx: typer.Context, ref: ClaimRef) -> None:
     """Undo the claim's current state: the one before it becomes current again."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             claim = await _claim(session, ref)
             state = await queries.revert_state(session, claim.id)
             if state is None:

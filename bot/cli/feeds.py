@@ -12,6 +12,7 @@ from rich.table import Table
 from bot.app import open_database
 from bot.cli.common import UserError, ago, err, out, run, settings_of
 from bot.feedbook import add_feed, as_url, export_opml, import_opml
+from bot.pipeline.opml import OpmlError
 from bot.pipeline.urlguard import redact
 from bot.settings import Settings
 from storage import feeds as queries
@@ -54,7 +55,7 @@ def list_(ctx: typer.Context) -> None:
     """List feeds with their health."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             feeds = await queries.list_feeds(session)
         table = Table("id", "state", "title / url", "last ok", "next check", "last error", box=None)
         for feed in feeds:
@@ -72,7 +73,7 @@ def list_(ctx: typer.Context) -> None:
 
 def _set_active(ctx: typer.Context, feed_id: int, active: bool) -> None:
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             feed = await queries.get_feed(session, feed_id)
             if feed is None:
                 raise UserError(f"no feed #{feed_id}; see `claimbot feeds list`")
@@ -102,7 +103,7 @@ def remove(ctx: typer.Context, feed_id: FeedId) -> None:
     """Remove a feed (stories stay; the feed's record of seen items goes)."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
             if not await queries.remove_feed(session, feed_id):
                 raise UserError(f"no feed #{feed_id}; see `claimbot feeds list`")
             out.print(f"removed feed #{feed_id}")
@@ -119,7 +120,10 @@ def import_(
 
     async def go(settings: Settings) -> None:
         async with open_database(settings) as db, db.sessionmaker.begin() as session:
-            report = await import_opml(session, file.read_bytes(), settings.feeds, trusted=True)
+            try:
+                report = await import_opml(session, file.read_bytes(), settings.feeds, trusted=True)
+            except OpmlError as exc:
+                raise UserError(f"{file}: {exc}") from None
         for problem in report.problems:
             err.print(f"skipped: {problem}")
         out.print(f"imported {len(report.added)} feed(s), skipped {len(report.problems)}")
@@ -135,12 +139,15 @@ def export(
     """Write every feed as OPML."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             data = export_opml(await queries.list_feeds(session))
         if file is None:
             sys.stdout.buffer.write(data)
         else:
-            file.write_bytes(data)
+            try:
+                file.write_bytes(data)
+            except OSError as exc:
+                raise UserError(f"cannot write {file}: {exc.strerror}") from None
             err.print(f"wrote {file}")
 
     run(go(settings_of(ctx)))

@@ -15,17 +15,17 @@ from pathlib import Path
 from typing import Annotated, Any, cast
 
 import typer
-from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from bot.cli.common import PlainConsole
 from bot.matching import ClaimIndex, ClaimSpec, StoryDoc
 from bot.matching.clef import MEASURES, bootstrap, load_claims, load_split
 from bot.matching.engines import Engine, EngineError, build_matcher, build_semantic_matcher, resolve_engine
 from bot.settings import Settings
 
 ALERT_THRESHOLD = 70.0
-err = Console(stderr=True)
+err = PlainConsole(stderr=True)
 
 
 def _json_lines(path: Path, what: str) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -82,7 +82,7 @@ def _matcher(
     try:
         engine = resolve_engine(configured, cast(Engine | None, matcher))
     except EngineError as exc:
-        err.print(str(exc), markup=False)
+        err.print(str(exc))
         raise typer.Exit(2) from None
     if engine == "lexical":
         return build_matcher(claims, engine)
@@ -136,10 +136,15 @@ def eval_command(
     embedding_cache: CacheOption = None,
 ) -> None:
     """Rank the claim pool for each tweet of a split and report MAP@1, MAP@5, Recall@5 and MRR."""
+    try:
+        claims, queries = load_claims(dataset), load_split(dataset, split)
+    except (OSError, UnicodeDecodeError) as exc:
+        name = getattr(exc, "filename", None) or str(exc)
+        err.print(f"{dataset} is not a CLEF-2020 Task 2 folder with split {split!r}: cannot read {name}")
+        raise typer.Exit(2) from None
     start = time.perf_counter()
-    index = _matcher(ctx, load_claims(dataset), matcher, embedding_cache)
+    index = _matcher(ctx, claims, matcher, embedding_cache)
     built = time.perf_counter() - start
-    queries = load_split(dataset, split)
     values: dict[str, list[float]] = {m: [] for m in MEASURES}
     start = time.perf_counter()
     with Progress(console=err, transient=True) as progress:
@@ -160,7 +165,7 @@ def eval_command(
     table.add_row("queries/s", f"{len(queries) / max(elapsed, 1e-9):.1f}", "")
     table.add_row("ms/query", f"{1000 * elapsed / max(len(queries), 1):.1f}", "")
     table.add_row("peak memory (MB)", f"{_peak_rss_mb():.0f}", "")
-    Console().print(table)
+    PlainConsole().print(table)
 
 
 def _peak_rss_mb() -> float:

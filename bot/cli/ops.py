@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 import typer
 
 from bot.alerts.console import ConsoleTransport
-from bot.app import open_database, run_once
+from bot.app import missing_database, open_database, run_once
 from bot.claimbook import load_seeds, read_seed_file
-from bot.cli.common import out, run, settings_of
+from bot.cli.common import fail, out, run, settings_of
 from bot.resources import seeds_path
 from bot.settings import Settings
 from storage.migrate import current_revision, head_revision
@@ -35,7 +35,7 @@ def current(ctx: typer.Context) -> None:
     """Print the schema revision of the database and of this release."""
 
     async def go(settings: Settings) -> None:
-        async with open_database(settings, migrate=False) as db:
+        async with open_database(settings, migrate=False, existing=True) as db:
             out.print(
                 f"database: {await current_revision(db.engine) or 'empty'}; this release: {head_revision()}"
             )
@@ -85,7 +85,10 @@ def demo(
     settings = settings_of(ctx)
     console = ConsoleTransport()
     if keep is not None:
-        keep.mkdir(parents=True, exist_ok=True)
+        try:
+            keep.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            fail(f"cannot create the --keep folder {keep}: {exc.strerror}")
         summary = run(run_demo(settings, keep, console))
     else:
         with tempfile.TemporaryDirectory(prefix="claimbot-demo-") as tmp:
@@ -109,8 +112,6 @@ def run_command(
     """Run the daemon, or one tick with --once (exit 0 ok, 1 config/database error, 3 every feed failed)."""
     settings = settings_of(ctx)
     if role not in ("all", "worker", "bot"):
-        from bot.cli.common import fail
-
         fail(f"--role must be all, worker or bot, not {role!r}")
     if once:
         summary = run(run_once(settings))
@@ -130,8 +131,12 @@ def status(ctx: typer.Context) -> None:
     """What an operator asks first: last tick, feed health, recent stories and sightings, outbox backlog."""
     from bot.status import print_status
 
+    if (path := missing_database(settings_of(ctx))) is not None:
+        out.print(f"last tick never: no database at {path} yet (nothing has run with these settings)")
+        return
+
     async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker() as session:
+        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
             await print_status(session, out)
 
     run(go(settings_of(ctx)))

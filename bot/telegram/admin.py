@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedbook import add_feed, export_opml, import_opml
+from bot.pipeline.opml import OpmlError
 from bot.pipeline.urlguard import UnsafeURLError, redact
 from bot.settings import Settings
 from bot.telegram.access import require_bot_admin
@@ -64,13 +65,16 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
         raise UserError("That file is too large for an OPML list.")
     buffer = io.BytesIO()
     await bot.download(document, destination=buffer)
-    report = await import_opml(
-        session,
-        buffer.getvalue()[: settings.telegram.max_document_bytes],
-        settings.feeds,
-        trusted=False,
-        allow_private=settings.telegram.allow_private_feeds,
-    )
+    try:
+        report = await import_opml(
+            session,
+            buffer.getvalue()[: settings.telegram.max_document_bytes],
+            settings.feeds,
+            trusted=False,
+            allow_private=settings.telegram.allow_private_feeds,
+        )
+    except OpmlError as exc:
+        raise UserError(f"I can't import that file: {exc}") from None
     lines = [f"Imported {len(report.added)} feed(s)."]
     lines += [f"• {esc(problem, 200)}" for problem in report.problems[:20]]
     await message.answer("\n".join(lines))
