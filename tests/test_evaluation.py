@@ -99,6 +99,7 @@ def test_pairs_cover_every_entry_against_every_claim_of_the_half() -> None:
 def test_only_the_frozen_files_are_accepted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "claims.jsonl").write_text(json.dumps({"id": "p0", "topic": "p", "text": "x"}) + "\n")
     (tmp_path / "entries.jsonl").write_text("")
+    monkeypatch.setattr(newsset, "FROZEN", {})
     sums = newsset.checksums(tmp_path)
     monkeypatch.setattr(newsset, "FROZEN", dict(sums))
     assert newsset.checksums(tmp_path) == sums
@@ -107,3 +108,12 @@ def test_only_the_frozen_files_are_accepted(tmp_path: Path, monkeypatch: pytest.
         newsset.checksums(tmp_path)
     with pytest.raises(newsset.DatasetError, match="missing"):
         newsset.checksums(tmp_path / "nowhere")
+
+
+def test_the_committed_set_is_the_frozen_one() -> None:
+    folder = Path(__file__).parent / "data" / "realnews"
+    assert newsset.checksums(folder) == newsset.FROZEN
+    claims, entries = newsset.load_claims(folder), newsset.load_entries(folder)
+    assert len(claims) >= 15 and len(entries) >= 600
+    positives = [e for e in entries if any(g.label != "none" for g in e.gold.values())]
+    assert len(positives) >= 120
