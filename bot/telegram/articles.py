@@ -8,7 +8,6 @@ tracks each ticked one, or shows /track's offer of similar claims for it, one me
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 from aiogram import Bot, F, Router
@@ -16,21 +15,19 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.alerts.render import shorten
 from bot.articles.article import Article, ArticleError, from_text, remember
 from bot.articles.proposals import claims_in
 from bot.articles.source import fetch_article, first_link
-from bot.claimbook import clean_text, create_claim
+from bot.claimbook import create_claim
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
 from bot.telegram.access import Place, place_of, require_chat_admin
-from bot.telegram.backfill import backfill
 from bot.telegram.errors import UserError
+from bot.telegram.following import check_room, follow, message_of
 from bot.telegram.format import esc
 from bot.telegram.keyboards import duplicates_keyboard
-from storage import chats
+from bot.telegram.offer import SIMILAR, Offer, offer, offered
 from storage.claims import get_claim
-from storage.models import Claim
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +35,8 @@ PROPOSED = 10
 """Claims offered from one article (the CLI's default is 15: a terminal has room for more)."""
 ARTICLE_LENGTH = 300
 """Plain text longer than this (or with a link) is an article; shorter text is offered as one claim."""
-PENDING, OFFER = "pending_article", "pending_text"
+PENDING = "pending_article"
 EXPIRED = "That offer has expired; send the article again."
-SIMILAR = "Similar claims are tracked already. Follow one of them, or create yours?"
 
 
 class Pick(CallbackData, prefix="art"):
@@ -56,12 +52,6 @@ class ArticleDuplicate(CallbackData, prefix="artdup"):
     action: Literal["use", "new"]
     n: int
     claim: int = 0
-
-
-class Offer(CallbackData, prefix="txt"):
-    """Short plain text: track it as a claim, or look it up among the tracked claims."""
-
-    action: Literal["track", "search"]
 
 
 async def offer_link(message: Message, url: str, session: AsyncSession, bot: Bot, settings: Settings) -> None:
@@ -84,7 +74,7 @@ async def plain_text(message: Message, session: AsyncSession, bot: Bot, settings
         elif link is not None:
             article = await fetch_article(link, settings.feeds)
         else:
-            await _offer(message, text, session)
+            await offer(message, text, session)
             return
     except ArticleError as exc:
         raise UserError(str(exc)) from None
@@ -157,7 +147,7 @@ async def pick(
     settings: Settings,
     claims: ClaimSet,
 ) -> None:
-    message = await _place_message(query, bot)
+    message = await message_of(query, bot)
     place = await place_of(session, message)
     pending = place.chat.settings.get(PENDING)
     if not pending:
@@ -204,10 +194,10 @@ async def _track_ticked(
         if similar:
             offers.append((n, similar))
             continue
-        await _room(session, place, settings)
+        await check_room(session, place, settings)
         claim = await create_claim(session, text, created_by_chat=place.chat.id, source="article")
         remember(claim, article)
-        tracked.append(await _follow(session, place, claim, settings))
+        tracked.append(await follow(session, place, claim, settings))
     lines = [f"Tracking {len(tracked)} claim(s) from this article:", *tracked] if tracked else []
     if offers:
         lines.append(f"{len(offers)} chosen claim(s) are like claims tracked already: see below.")
@@ -238,7 +228,7 @@ def _remap(keyboard: InlineKeyboardMarkup, n: int) -> InlineKeyboardMarkup:
 async def choose(
     query: CallbackQuery, callback_data: ArticleDuplicate, session: AsyncSession, bot: Bot, settings: Settings
 ) -> None:
-    message = await _place_message(query, bot)
+    message = await message_of(query, bot)
     place = await place_of(session, message)
     pending = place.chat.settings.get(PENDING)
     if callback_data.action == "use":
@@ -252,91 +242,10 @@ async def choose(
             session, pending["claims"][callback_data.n - 1], created_by_chat=place.chat.id, source="article"
         )
         remember(claim, Article("", pending.get("title") or "", pending.get("link"), pending.get("date")))
-    await _room(session, place, settings)
-    line = await _follow(session, place, claim, settings)
+    await check_room(session, place, settings)
+    line = await follow(session, place, claim, settings)
     await query.answer()
     await message.edit_text(f"Tracking {line}")
-
-
-async def _place_message(query: CallbackQuery, bot: Bot) -> Message:
-    if not isinstance(query.message, Message):
-        raise UserError(EXPIRED)
-    await require_chat_admin(bot, query.message.chat, query.from_user)
-    return query.message
-
-
-async def _room(session: AsyncSession, place: Place, settings: Settings) -> None:
-    count = await chats.count_subscriptions(session, place.chat.id)
-    if count >= settings.telegram.max_claims_per_chat:
-        raise UserError(f"This chat tracks {count} claims, the most allowed. /untrack one first.")
-
-
-async def _follow(session: AsyncSession, place: Place, claim: Claim, settings: Settings) -> str:
-    """Subscribe the place to ``claim``; one line: its id, its text and its recent sightings."""
-    await chats.subscribe(session, place.chat.id, claim.id, topic_id=place.topic)
-    sub = await chats.get_subscription(session, place.chat.id, claim.id, topic_id=place.topic)
-    if sub is not None:
-        sub.notify = str(place.chat.settings.get("notify", "all"))
-    found = await backfill(session, claim, settings.matching, now=datetime.now(UTC))
-    seen = f" · {len(found)} sighting(s) in the last 30 days" if found else ""
-    return f"<b>#{claim.id}</b> {esc(claim.text, 200)}{seen}"
-
-
-async def _offer(message: Message, text: str, session: AsyncSession) -> None:
-    try:
-        text = clean_text(text)
-    except ValueError as exc:
-        raise UserError(f"{str(exc)[:1].upper()}{str(exc)[1:]}.") from None
-    place = await place_of(session, message)
-    place.chat.settings = {**place.chat.settings, OFFER: text}
-    buttons = [
-        InlineKeyboardButton(text="Track it as a claim", callback_data=Offer(action="track").pack()),
-        InlineKeyboardButton(text="Look it up", callback_data=Offer(action="search").pack()),
-    ]
-    await message.answer(
-        f"“{esc(shorten(text, 200))}”\nTrack this as a claim, or look it up among the tracked claims?",
-        reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
-    )
-
-
-async def offered(
-    query: CallbackQuery,
-    callback_data: Offer,
-    session: AsyncSession,
-    bot: Bot,
-    settings: Settings,
-    claims: ClaimSet,
-) -> None:
-    message = await _place_message(query, bot)
-    place = await place_of(session, message)
-    text = place.chat.settings.get(OFFER)
-    if not text:
-        raise UserError("That offer has expired; send the text again.")
-    await claims.refresh(session)
-    found = claims.index.similar(text, 5)
-    if callback_data.action == "search":
-        hits = [
-            c for c in found if c.score >= settings.matching.suggest_threshold and c.claim_id in claims.meta
-        ]
-        lines = [f"<b>#{c.claim_id}</b> {esc(claims.meta[int(str(c.claim_id))].text, 150)}" for c in hits]
-        reply = "\n".join(["Tracked claims like it:", *lines]) if lines else "No tracked claim is like it."
-        await query.answer()
-        await message.edit_text(reply + "\nTo track your text as a claim: /track followed by it.")
-        return
-    similar = [
-        (int(str(c.claim_id)), claims.meta[int(str(c.claim_id))].text)
-        for c in found
-        if c.score >= settings.matching.duplicate_threshold and c.claim_id in claims.meta
-    ][:3]
-    place.chat.settings = {k: v for k, v in place.chat.settings.items() if k != OFFER}
-    await query.answer()
-    if similar:  # /track's own offer: its buttons are handled by /track
-        place.chat.settings = {**place.chat.settings, "pending_track": {"text": text, "topic": place.topic}}
-        await message.edit_text(SIMILAR, reply_markup=duplicates_keyboard(similar))
-        return
-    await _room(session, place, settings)
-    claim = await create_claim(session, text, created_by_chat=place.chat.id)
-    await message.edit_text(f"Tracking {await _follow(session, place, claim, settings)}")
 
 
 def make_router() -> Router:
@@ -344,7 +253,7 @@ def make_router() -> Router:
     router = Router(name=__name__)
     router.callback_query.register(pick, Pick.filter())
     router.callback_query.register(choose, ArticleDuplicate.filter())
-    router.callback_query.register(offered, Offer.filter())
+    router.callback_query.register(offered, Offer.filter())  # the short-text offer plain_text makes
     private = F.chat.type == "private"
     router.message.register(plain_text, private, F.text, ~F.text.startswith("/"))
     router.message.register(plain_text, private, F.caption, ~F.caption.startswith("/"), ~F.document)
