@@ -6,6 +6,7 @@ import asyncio
 import signal
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import pytest
 from aiohttp import web
@@ -32,6 +33,14 @@ def _feed_handler(index: int, polls: dict[int, list[float]]) -> web.RequestHandl
     return handler
 
 
+async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Wait for ``condition`` (the feed server records each poll); the timeout only guards against a hang."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.1)
+
+
 async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None:
     polls: dict[int, list[float]] = defaultdict(list)
     env = daemon_env(
@@ -46,10 +55,10 @@ async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None
         await prepare(pg_url, urls, trusted=False)
         roles = ["worker", "worker", "all"]
         procs = [await spawn(env, "run", "--role", role) for role in roles]
-        await asyncio.sleep(7)
+        await _until(lambda: len(polls) == FEEDS and all(len(m) >= 2 for m in polls.values()))
         killed_at = time.monotonic()
         procs[0].send_signal(signal.SIGKILL)
-        await asyncio.sleep(6)
+        await _until(lambda: all(any(m > killed_at + 1 for m in polls[i]) for i in range(FEEDS)))
         outputs = []
         for proc in procs[1:]:
             proc.send_signal(signal.SIGTERM)
