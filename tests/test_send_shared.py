@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts.budget import SharedBudget
-from bot.alerts.send import DrainResult, Sender
+from bot.alerts.send import Sender
 from bot.alerts.throttle import Throttle
 from bot.settings import DeliverySettings
 from bot.telegram.transport import TelegramTransport
@@ -73,16 +73,14 @@ async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg_
             # Both senders must take part whatever the scheduling: the first sends nothing (and books no
             # slot) until the second has claimed deliveries of its own. Batches of 20 keep the first from
             # claiming more than 40 of the 200 chats meanwhile (the current batch and the one ahead).
-            second = _Throttle(settings.delivery, budget(), hold_until=None)
-            first = _Throttle(settings.delivery, budget(), hold_until=second.started)
+            free = _Throttle(settings.delivery, budget(), hold_until=None)
+            held = _Throttle(settings.delivery, budget(), hold_until=free.started)
             senders = [
                 Sender(pg_db.sessionmaker, t, settings.delivery, throttle=th)
-                for t, th in zip(transports, (first, second), strict=True)
+                for t, th in zip(transports, (held, free), strict=True)
             ]
             async with asyncio.timeout(120):  # a guard against a hang, far beyond the ~6 s this takes
-                results: list[DrainResult] = await asyncio.gather(
-                    senders[0].drain(batch=20), senders[1].drain()
-                )
+                results = await asyncio.gather(senders[0].drain(batch=20), senders[1].drain())
         finally:
             for transport in transports:
                 await transport.close()
