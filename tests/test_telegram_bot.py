@@ -111,9 +111,10 @@ async def test_track_then_a_matching_story_alerts_with_buttons_and_feedback_lear
         async with FeedClient(env.settings.feeds) as client:
             await poll_once(env.settings, database, client, transport)  # the baseline poll
             reply = await env.ask(USER, f"/track {CLAIM}")
-            assert (
-                "Tracking <b>#1</b>" in reply and "Alerts from score 70" in reply and "<b>tank</b>" in reply
-            )
+            assert "Tracking <b>#1</b>" in reply and "Alerts from score 70" in reply
+            # the user's own words, never stems ("tank", "hundr", "ukrain")
+            spelled = ("russia", "moved", "hundreds", "tanks", "ukrainian", "border")
+            assert ", ".join(f"<b>{w}</b>" for w in spelled) in reply
             feeds.feed(
                 "/wire",
                 rss(
