@@ -15,6 +15,8 @@ from tests.conftest import make_settings
 from tests.procs import cli, counts, daemon_env, make_due, prepare, printed_alerts, spawn
 from tests.samples import POLAND, POLAND_CHANGED, UNRELATED, WEAPONS, rss
 
+pytestmark = pytest.mark.slow  # the daemon as a subprocess
+
 Setup = tuple[dict[str, str], list[Path]]
 
 

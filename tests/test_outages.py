@@ -25,6 +25,7 @@ from tests.tcpproxy import TcpProxy
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 async def test_database_outage_is_ridden_out(pg_url: str, tmp_path: Path) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_bytes(rss(("u", "Floods", UNRELATED)))

@@ -15,7 +15,7 @@ from tests.feedserver import FeedServer
 from tests.procs import counts, daemon_env, prepare, printed_alerts, spawn
 from tests.samples import UNRELATED, WEAPONS, rss
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 FEEDS = 12
 INTERVAL = 2.0
