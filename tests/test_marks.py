@@ -13,7 +13,7 @@ from sqlalchemy import event, exc, select
 
 from bot.alerts.marks import MarkBuffer
 from storage.models import Delivery
-from tests.botapi import seed_alert
+from testkit.botapi import seed_alert
 from tests.conftest import Db
 
 SENT_AT = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -18,9 +18,9 @@ from bot.app import Database, poll_once, prepare_chats
 from bot.pipeline.fetch import FeedClient
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Feed
+from testkit.procs import counts, daemon_env, prepare, printed_alerts, spawn
+from testkit.samples import POLAND_CHANGED, UNRELATED, WEAPONS, rss
 from tests.conftest import make_settings
-from tests.procs import counts, daemon_env, prepare, printed_alerts, spawn
-from tests.samples import POLAND_CHANGED, UNRELATED, WEAPONS, rss
 from tests.tcpproxy import TcpProxy
 
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 import pytest
 from aiohttp import web
 
+from testkit.procs import counts, daemon_env, prepare, printed_alerts, spawn
+from testkit.samples import UNRELATED, WEAPONS, rss
 from tests.feedserver import FeedServer
-from tests.procs import counts, daemon_env, prepare, printed_alerts, spawn
-from tests.samples import UNRELATED, WEAPONS, rss
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -19,7 +19,7 @@ from bot.telegram.transport import TelegramTransport
 from storage import outbox
 from storage.models import Chat, Delivery
 from storage.upsert import ignoring_conflicts
-from tests.botapi import TOKEN, BotAPI, Limits, seed_alert
+from testkit.botapi import TOKEN, BotAPI, Limits, seed_alert
 from tests.conftest import Db, make_settings
 
 RATE = 40.0

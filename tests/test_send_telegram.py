@@ -16,7 +16,7 @@ from bot.alerts.send import Sender
 from bot.settings import Settings
 from bot.telegram.transport import TelegramTransport
 from storage.models import Chat, Delivery, Subscription
-from tests.botapi import TOKEN, BotAPI, Limits, seed_alert
+from testkit.botapi import TOKEN, BotAPI, Limits, seed_alert
 from tests.conftest import Db, make_settings
 
 

@@ -22,7 +22,7 @@ from bot.telegram.errors import UNKNOWN
 from bot.telegram.polling import run_polling
 from bot.telegram.transport import TelegramTransport
 from storage.models import Chat, Claim, Feed, Sighting, Subscription
-from tests.botapi import TOKEN, BotAPI, Limits
+from testkit.botapi import TOKEN, BotAPI, Limits
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer
 
@@ -257,7 +257,7 @@ async def test_a_second_poller_409_is_logged_plainly(env: Env, caplog: pytest.Lo
 
 
 async def test_blocked_user_alerts_deactivate_the_chat_and_start_revives_it(env: Env) -> None:
-    from tests.botapi import seed_alert
+    from testkit.botapi import seed_alert
 
     await env.ask(USER, "/start")
     async with env.db.sessionmaker.begin() as session:
