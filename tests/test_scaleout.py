@@ -6,7 +6,7 @@ import asyncio
 import signal
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
@@ -33,10 +33,10 @@ def _feed_handler(index: int, polls: dict[int, list[float]]) -> web.RequestHandl
     return handler
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 60.0) -> None:
-    """Wait for ``condition`` (the feed server records each poll); the timeout only guards against a hang."""
+async def _until(condition: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
+    """Wait for ``condition``; the timeout only guards against a hang."""
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not await condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.1)
 
@@ -55,10 +55,20 @@ async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None
         await prepare(pg_url, urls, trusted=False)
         roles = ["worker", "worker", "all"]
         procs = [await spawn(env, "run", "--role", role) for role in roles]
-        await _until(lambda: len(polls) == FEEDS and all(len(m) >= 2 for m in polls.values()))
+
+        async def polled_twice() -> bool:  # the feed server records each poll
+            return len(polls) == FEEDS and all(len(m) >= 2 for m in polls.values())
+
+        async def polled_after_the_kill_and_all_sent() -> bool:
+            if not all(any(m > killed_at + 1 for m in polls[i]) for i in range(FEEDS)):
+                return False
+            stories, alerts, sent = await counts(pg_url)
+            return stories == 2 * FEEDS and alerts >= FEEDS and sent == alerts
+
+        await _until(polled_twice)
         killed_at = time.monotonic()
         procs[0].send_signal(signal.SIGKILL)
-        await _until(lambda: all(any(m > killed_at + 1 for m in polls[i]) for i in range(FEEDS)))
+        await _until(polled_after_the_kill_and_all_sent)
         outputs = []
         for proc in procs[1:]:
             proc.send_signal(signal.SIGTERM)
