@@ -183,7 +183,8 @@ async def test_claims_mute_unmute_untrack_and_stop(env: Env) -> None:
     assert "no claims" in await env.ask(USER, "/claims")
     await env.ask(USER, f"/track {CLAIM}")
     assert "deleted" in await env.ask(USER, "/stop")
-    assert await env.one(select(Chat).where(Chat.id == USER)) == []
+    # /stop commits after its reply
+    await env.until(select(Chat).where(Chat.id == USER), lambda rows: rows == [])
     assert await env.one(select(Subscription)) == []
 
 
@@ -199,7 +200,7 @@ async def test_groups_need_admins_and_topics_get_their_alerts(env: Env) -> None:
         "Tracking" in reply and len(env.api.messages(group)) == before + 1
     )  # the other bot's command is ignored
     assert env.api.messages(group)[-1].thread_id == 5
-    [sub] = await env.one(select(Subscription))
+    [sub] = await env.until(select(Subscription), lambda rows: len(rows) == 1)  # committed after the reply
     assert (sub.chat_id, sub.topic_id) == (group, 5)
 
 
