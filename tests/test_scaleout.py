@@ -33,11 +33,11 @@ def _feed_handler(index: int, polls: dict[int, list[float]]) -> web.RequestHandl
     return handler
 
 
-async def _until(condition: Callable[[], Awaitable[bool]], timeout: float = 60.0) -> None:
-    """Wait for ``condition``; the timeout only guards against a hang."""
+async def _until(condition: Callable[[], Awaitable[object]], timeout: float = 60.0) -> None:
+    """Wait until ``condition`` returns True; on timeout, show what it returned last."""
     deadline = time.monotonic() + timeout
-    while not await condition():
-        assert time.monotonic() < deadline, "timed out"
+    while (state := await condition()) is not True:
+        assert time.monotonic() < deadline, f"timed out waiting for {condition.__name__}: {state}"
         await asyncio.sleep(0.1)
 
 
@@ -56,14 +56,14 @@ async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None
         roles = ["worker", "worker", "all"]
         procs = [await spawn(env, "run", "--role", role) for role in roles]
 
-        async def polled_twice() -> bool:  # the feed server records each poll
-            return len(polls) == FEEDS and all(len(m) >= 2 for m in polls.values())
+        async def polled_twice() -> object:  # the feed server records each poll
+            return len(polls) == FEEDS and all(len(m) >= 2 for m in polls.values()) or dict(polls)
 
-        async def polled_after_the_kill_and_all_sent() -> bool:
-            if not all(any(m > killed_at + 1 for m in polls[i]) for i in range(FEEDS)):
-                return False
+        async def polled_after_the_kill_and_all_sent() -> object:
+            late = [i for i in range(FEEDS) if not any(m > killed_at + 1 for m in polls[i])]
             stories, alerts, sent = await counts(pg_url)
-            return stories == 2 * FEEDS and alerts >= FEEDS and sent == alerts
+            done = not late and stories == 2 * FEEDS and alerts >= FEEDS and sent == alerts
+            return done or f"not polled since the kill: {late}; stories={stories} alerts={alerts} sent={sent}"
 
         await _until(polled_twice)
         killed_at = time.monotonic()
