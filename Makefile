@@ -25,7 +25,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest
 
-test-fast: $(STAMP)
+test-fast: $(STAMP)  # the edit loop: all but the subprocess crash/outage tests (CI runs everything)
 	$(BIN)/pytest -m "not slow"
 
 lint: $(STAMP)

@@ -1,5 +1,5 @@
 """One sighting fanned out to N subscribed chats, drained through the real sender and TelegramTransport
-against the Bot API double (tests/botapi.py) on 127.0.0.1.
+against the Bot API double (testkit/botapi.py) on 127.0.0.1.
 
     .venv/bin/python -m bench.fanout_bench --chats 2000 --rate 200
     .venv/bin/python -m bench.fanout_bench --chats 2000 --rate 200 --senders 3 \
@@ -63,7 +63,7 @@ async def run(
     chats: int, rate: float, database_url: str | None, *, senders: int = 1, shared_budget: bool = True
 ) -> dict[str, float | str]:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.botapi import TOKEN, BotAPI, Limits, seed_alert
+    from testkit.botapi import TOKEN, BotAPI, Limits, seed_alert
 
     async with scratch_database(database_url) as url:
         engine = create_engine(url)

@@ -89,7 +89,7 @@ class FeedSite:
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304, headers={"ETag": etag})
         sys.path.insert(0, str(ROOT))
-        from tests.samples import rss
+        from testkit.samples import rss
 
         return web.Response(
             body=rss(*self.items[index], title=f"Feed {index}"),
@@ -160,7 +160,7 @@ async def _counts(url: str) -> tuple[int, int, int]:
 
 
 def _env(url: str, api_base: str, token: str, args: argparse.Namespace) -> dict[str, str]:
-    from tests.procs import daemon_env
+    from testkit.procs import daemon_env
 
     return daemon_env(
         url,
@@ -200,7 +200,7 @@ class Samples:
 
 async def soak(args: argparse.Namespace, console: Console) -> dict[str, float]:
     sys.path.insert(0, str(ROOT))
-    from tests.botapi import TOKEN, BotAPI, Limits
+    from testkit.botapi import TOKEN, BotAPI, Limits
 
     site = FeedSite(args.feeds, args.stories_per_second, args.alert_share)
     app = web.Application()

@@ -14,6 +14,7 @@ class TcpProxy:
         self.target = (target_host, target_port)
         self.port = 0
         self.up = True
+        self.refused = 0  # connections turned away while cut: the client kept trying
         self._server: asyncio.Server | None = None
         self._pipes: set[asyncio.Task[None]] = set()
         self._writers: set[asyncio.StreamWriter] = set()
@@ -45,6 +46,7 @@ class TcpProxy:
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if not self.up:
+            self.refused += 1
             writer.transport.abort()
             return
         try:

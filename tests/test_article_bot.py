@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.telegram.polling import run_polling
 from storage.models import Claim, Subscription
-from tests.botapi import TOKEN, BotAPI, Limits
+from testkit.botapi import TOKEN, BotAPI, Limits
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer
 from tests.test_telegram_bot import Env

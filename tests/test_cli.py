@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from bot import __version__
 from bot.cli import app
 from storage.migrate import head_revision
-from tests.samples import rss
+from testkit.samples import rss
 
 runner = CliRunner()
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.samples import WEAPONS, rss
+from testkit.samples import WEAPONS, rss
 
 runner = CliRunner()
 

@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot.app import run_once
+from testkit.procs import cli, counts, daemon_env, make_due, prepare, printed_alerts, spawn
+from testkit.samples import POLAND, POLAND_CHANGED, UNRELATED, WEAPONS, rss
 from tests.conftest import make_settings
-from tests.procs import cli, counts, daemon_env, make_due, prepare, printed_alerts, spawn
-from tests.samples import POLAND, POLAND_CHANGED, UNRELATED, WEAPONS, rss
+
+pytestmark = pytest.mark.slow  # the daemon as a subprocess
 
 Setup = tuple[dict[str, str], list[Path]]
 

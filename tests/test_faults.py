@@ -20,8 +20,8 @@ from storage import feeds
 from storage.db import create_engine, create_sessionmaker
 from tests.conftest import _admin
 from tests.feedserver import FeedServer
-from tests.procs import cli, daemon_env, prepare, spawn
-from tests.samples import UNRELATED, rss
+from testkit.procs import cli, daemon_env, prepare, spawn
+from testkit.samples import UNRELATED, rss
 
 
 async def _line(stream: asyncio.StreamReader, needle: str, seen: list[str], timeout: float = 30) -> str:

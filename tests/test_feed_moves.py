@@ -16,9 +16,9 @@ from bot.pipeline.tick import TickSummary
 from bot.settings import Settings
 from storage import feeds
 from storage.models import Event, Feed, Story, StorySource
+from testkit.samples import UNRELATED, rss
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer
-from tests.samples import UNRELATED, rss
 
 
 async def _tick(db: Db, settings: Settings) -> TickSummary:

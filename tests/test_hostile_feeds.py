@@ -37,7 +37,7 @@ from storage import feeds
 from storage.models import Feed, Story
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer, MapResolver
-from tests.samples import WEAPONS, rss
+from testkit.samples import WEAPONS, rss
 
 RSS = (
     b"<rss version='2.0'><channel><title>t</title>"

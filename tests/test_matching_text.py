@@ -3,7 +3,7 @@
 import pytest
 
 from bot.matching.stem import stem
-from bot.matching.text import clean, sentences, terms, words
+from bot.matching.text import clean, sentences, spelled_terms, terms, words
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,20 @@ def test_one_megabyte_text() -> None:
 )
 def test_clean(text: str, expected: str) -> None:
     assert clean(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "spelled"),
+    [
+        (
+            "Poland will buy hundreds of artillery guns; purchases of artillery grow",
+            {"poland": "poland", "bui": "buy", "hundr": "hundreds", "artilleri": "artillery", "gun": "guns",
+             "grow": "grow"},
+        ),
+        ("the United States didn't cut the UK's aid", {"america": "united states", "cut": "cut",
+                                                        "britain": "uk", "aid": "aid"}),
+    ],
+)  # fmt: skip
+def test_spelled_terms_show_the_first_words_each_term_came_from(text: str, spelled: dict[str, str]) -> None:
+    assert spelled_terms(text) == spelled
+    assert list(spelled) == list(dict.fromkeys(terms(text)))

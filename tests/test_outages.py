@@ -18,13 +18,14 @@ from bot.app import Database, poll_once, prepare_chats
 from bot.pipeline.fetch import FeedClient
 from storage.db import create_engine, create_sessionmaker
 from storage.models import Feed
+from testkit.procs import counts, daemon_env, prepare, printed_alerts, spawn
+from testkit.samples import POLAND_CHANGED, UNRELATED, WEAPONS, rss
 from tests.conftest import make_settings
-from tests.procs import counts, daemon_env, prepare, printed_alerts, spawn
-from tests.samples import POLAND_CHANGED, UNRELATED, WEAPONS, rss
 from tests.tcpproxy import TcpProxy
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 async def test_database_outage_is_ridden_out(pg_url: str, tmp_path: Path) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_bytes(rss(("u", "Floods", UNRELATED)))
@@ -40,17 +41,20 @@ async def test_database_outage_is_ridden_out(pg_url: str, tmp_path: Path) -> Non
             await asyncio.sleep(0.2)
         proxy.cut()
         feed.write_bytes(rss(("w", "Trump presses allies", WEAPONS), ("u", "Floods", UNRELATED)))
-        await asyncio.sleep(2.5)  # ticks fail while the database is unreachable
+        deadline = time.monotonic() + 30
+        while proxy.refused < 2:  # the daemon tried the database, and failed, while it was unreachable
+            assert time.monotonic() < deadline and proc.returncode is None, proxy.refused
+            await asyncio.sleep(0.1)
         proxy.restore()
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and (await counts(pg_url))[0] < 2:
-            await asyncio.sleep(0.3)
-        await asyncio.sleep(1.0)
+        assert proc.stdout is not None
+        seen = b""
+        while ("1", "Trump presses allies") not in printed_alerts(seen.decode()):  # stored, then sent
+            seen += await asyncio.wait_for(proc.stdout.readline(), 30)
         proc.send_signal(signal.SIGTERM)
         out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0, err.decode()[-2000:]
     assert (await counts(pg_url))[0] == 2
-    assert ("1", "Trump presses allies") in printed_alerts(out.decode())
+    assert ("1", "Trump presses allies") in printed_alerts((seen + out).decode())
     assert "failed; it runs again" in err.decode() or "cannot" in err.decode().lower()
 
 

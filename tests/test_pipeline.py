@@ -19,9 +19,9 @@ from bot.resources import seeds_path
 from bot.settings import Settings
 from storage import feeds
 from storage.models import ClaimState, Delivery, Event, Feed, Sighting, Story, StorySource
+from testkit.samples import POLAND, POLAND_CHANGED, UNRELATED, WEAPONS, rss
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer
-from tests.samples import POLAND, POLAND_CHANGED, UNRELATED, WEAPONS, rss
 
 
 async def _setup(db: Db, settings: Settings, *urls: str) -> None:

@@ -6,15 +6,16 @@ import asyncio
 import signal
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
 
+from testkit.procs import counts, daemon_env, prepare, printed_alerts, spawn
+from testkit.samples import UNRELATED, WEAPONS, rss
 from tests.feedserver import FeedServer
-from tests.procs import counts, daemon_env, prepare, printed_alerts, spawn
-from tests.samples import UNRELATED, WEAPONS, rss
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 FEEDS = 12
 INTERVAL = 2.0
@@ -32,6 +33,14 @@ def _feed_handler(index: int, polls: dict[int, list[float]]) -> web.RequestHandl
     return handler
 
 
+async def _until(condition: Callable[[], Awaitable[object]], timeout: float = 60.0) -> None:
+    """Wait until ``condition`` returns True; on timeout, show what it returned last."""
+    deadline = time.monotonic() + timeout
+    while (state := await condition()) is not True:
+        assert time.monotonic() < deadline, f"timed out waiting for {condition.__name__}: {state}"
+        await asyncio.sleep(0.1)
+
+
 async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None:
     polls: dict[int, list[float]] = defaultdict(list)
     env = daemon_env(
@@ -46,10 +55,20 @@ async def test_three_workers_share_feeds_and_survive_a_kill(pg_url: str) -> None
         await prepare(pg_url, urls, trusted=False)
         roles = ["worker", "worker", "all"]
         procs = [await spawn(env, "run", "--role", role) for role in roles]
-        await asyncio.sleep(7)
+
+        async def polled_twice() -> object:  # the feed server records each poll
+            return len(polls) == FEEDS and all(len(m) >= 2 for m in polls.values()) or dict(polls)
+
+        async def polled_after_the_kill_and_all_sent() -> object:
+            late = [i for i in range(FEEDS) if not any(m > killed_at + 1 for m in polls[i])]
+            stories, alerts, sent = await counts(pg_url)
+            done = not late and stories == 2 * FEEDS and alerts >= FEEDS and sent == alerts
+            return done or f"not polled since the kill: {late}; stories={stories} alerts={alerts} sent={sent}"
+
+        await _until(polled_twice)
         killed_at = time.monotonic()
         procs[0].send_signal(signal.SIGKILL)
-        await asyncio.sleep(6)
+        await _until(polled_after_the_kill_and_all_sent)
         outputs = []
         for proc in procs[1:]:
             proc.send_signal(signal.SIGTERM)

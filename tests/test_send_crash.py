@@ -7,14 +7,16 @@ import asyncio
 import signal
 from collections import Counter
 
+import pytest
 from sqlalchemy import select
 
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade
 from storage.models import Delivery
-from tests.botapi import TOKEN, BotAPI, seed_alert
-from tests.procs import daemon_env, spawn
+from testkit.botapi import TOKEN, BotAPI, seed_alert
+from testkit.procs import daemon_env, spawn
 
+pytestmark = pytest.mark.slow  # subprocesses killed and restarted
 CHATS = list(range(4001, 4009))
 
 

@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from bot.alerts.budget import SharedBudget
-from bot.alerts.send import DrainResult, Sender
+from bot.alerts.send import Sender
+from bot.alerts.throttle import Throttle
+from bot.settings import DeliverySettings
 from bot.telegram.transport import TelegramTransport
 from storage import outbox
 from storage.models import Chat, Delivery
 from storage.upsert import ignoring_conflicts
-from tests.botapi import TOKEN, BotAPI, Limits, seed_alert
+from testkit.botapi import TOKEN, BotAPI, Limits, seed_alert
 from tests.conftest import Db, make_settings
 
 RATE = 40.0
@@ -26,6 +28,26 @@ RATE = 40.0
 def _busiest_second(times: list[float]) -> int:
     times = sorted(times)
     return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
+
+
+class _Throttle(Throttle):
+    """The real throttle; it tells when its sender has work (``started``) and can hold it (``hold_until``).
+
+    A sender calls ``wait_chat`` only for deliveries it has claimed, and before it books any rate slot.
+    """
+
+    def __init__(
+        self, settings: DeliverySettings, budget: SharedBudget, hold_until: asyncio.Event | None
+    ) -> None:
+        super().__init__(settings, budget=budget)
+        self.started = asyncio.Event()
+        self._hold_until = hold_until
+
+    async def wait_chat(self, chat_id: int) -> None:
+        self.started.set()
+        if self._hold_until is not None:
+            await self._hold_until.wait()
+        await super().wait_chat(chat_id)
 
 
 @pytest.mark.postgres
@@ -43,9 +65,22 @@ async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg_
         )
         transports = [TelegramTransport.from_settings(settings) for _ in range(2)]
         try:
-            senders = [Sender(pg_db.sessionmaker, t, settings.delivery) for t in transports]
-            assert all(s.throttle is not None and s.throttle.budget is not None for s in senders)
-            results: list[DrainResult] = await asyncio.gather(*(s.drain() for s in senders))
+
+            def budget() -> SharedBudget:
+                per_second, block = settings.delivery.global_per_second, settings.delivery.budget_block
+                return SharedBudget(pg_db.sessionmaker, per_second=per_second, block=block)
+
+            # Both senders must take part whatever the scheduling: the first sends nothing (and books no
+            # slot) until the second has claimed deliveries of its own. Batches of 20 keep the first from
+            # claiming more than 40 of the 200 chats meanwhile (the current batch and the one ahead).
+            free = _Throttle(settings.delivery, budget(), hold_until=None)
+            held = _Throttle(settings.delivery, budget(), hold_until=free.started)
+            senders = [
+                Sender(pg_db.sessionmaker, t, settings.delivery, throttle=th)
+                for t, th in zip(transports, (held, free), strict=True)
+            ]
+            async with asyncio.timeout(120):  # a guard against a hang, far beyond the ~6 s this takes
+                results = await asyncio.gather(senders[0].drain(batch=20), senders[1].drain())
         finally:
             for transport in transports:
                 await transport.close()

@@ -22,7 +22,7 @@ from bot.telegram.errors import UNKNOWN
 from bot.telegram.polling import run_polling
 from bot.telegram.transport import TelegramTransport
 from storage.models import Chat, Claim, Feed, Sighting, Subscription
-from tests.botapi import TOKEN, BotAPI, Limits
+from testkit.botapi import TOKEN, BotAPI, Limits
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer
 
@@ -111,9 +111,10 @@ async def test_track_then_a_matching_story_alerts_with_buttons_and_feedback_lear
         async with FeedClient(env.settings.feeds) as client:
             await poll_once(env.settings, database, client, transport)  # the baseline poll
             reply = await env.ask(USER, f"/track {CLAIM}")
-            assert (
-                "Tracking <b>#1</b>" in reply and "Alerts from score 70" in reply and "<b>tank</b>" in reply
-            )
+            assert "Tracking <b>#1</b>" in reply and "Alerts from score 70" in reply
+            # the user's own words, never stems ("tank", "hundr", "ukrain")
+            spelled = ("russia", "moved", "hundreds", "tanks", "ukrainian", "border")
+            assert ", ".join(f"<b>{w}</b>" for w in spelled) in reply
             feeds.feed(
                 "/wire",
                 rss(
@@ -193,7 +194,8 @@ async def test_claims_mute_unmute_untrack_and_stop(env: Env) -> None:
     assert "no claims" in await env.ask(USER, "/claims")
     await env.ask(USER, f"/track {CLAIM}")
     assert "deleted" in await env.ask(USER, "/stop")
-    assert await env.one(select(Chat).where(Chat.id == USER)) == []
+    # /stop commits after its reply
+    await env.until(select(Chat).where(Chat.id == USER), lambda rows: rows == [])
     assert await env.one(select(Subscription)) == []
 
 
@@ -209,7 +211,7 @@ async def test_groups_need_admins_and_topics_get_their_alerts(env: Env) -> None:
         "Tracking" in reply and len(env.api.messages(group)) == before + 1
     )  # the other bot's command is ignored
     assert env.api.messages(group)[-1].thread_id == 5
-    [sub] = await env.one(select(Subscription))
+    [sub] = await env.until(select(Subscription), lambda rows: len(rows) == 1)  # committed after the reply
     assert (sub.chat_id, sub.topic_id) == (group, 5)
 
 
@@ -268,7 +270,7 @@ async def test_a_second_poller_409_is_logged_plainly(env: Env, caplog: pytest.Lo
 
 
 async def test_blocked_user_alerts_deactivate_the_chat_and_start_revives_it(env: Env) -> None:
-    from tests.botapi import seed_alert
+    from testkit.botapi import seed_alert
 
     await env.ask(USER, "/start")
     async with env.db.sessionmaker.begin() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -115,21 +115,32 @@ def terms(text: str) -> list[str]:
     ws = words(text)
     if not any(map(_is_head, ws)):  # no bigram synonym can start here: each word stands alone
         return [t for t in map(_informative, ws) if t]
-    out: list[str] = []
+    return [t for t, _ in _term_spans(ws)]
+
+
+def spelled_terms(text: str) -> dict[str, str]:
+    """Each informative term of ``text`` with the words it first came from: what to show people, not stems."""
+    spelled: dict[str, str] = {}
+    for t, spelling in _term_spans(words(text)):
+        spelled.setdefault(t, spelling)
+    return spelled
+
+
+def _term_spans(ws: list[str]) -> Iterator[tuple[str, str]]:
+    """(term, the word or two words it stands for) for each informative term, in order."""
     i, n = 0, len(ws)
     while i < n:
         w = ws[i]
         if i + 1 < n:
             pair = BIGRAM_SYNONYMS.get((stem(w), stem(ws[i + 1]))) if w[:3] in _BIGRAM_HEADS else None
             if pair is not None:
-                out.append(pair)
+                yield pair, f"{w} {ws[i + 1]}"
                 i += 2
                 continue
         kept = _informative(w)
         if kept:
-            out.append(kept)
+            yield kept, w
         i += 1
-    return out
 
 
 def trie_pattern(forms: Iterable[str]) -> str:

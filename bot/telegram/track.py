@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.articles.source import first_link
 from bot.claimbook import clean_text, create_claim
 from bot.matching import extract_facts
-from bot.matching.matcher import wording
+from bot.matching.text import spelled_terms
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
 from bot.telegram import articles
@@ -112,7 +112,7 @@ async def _follow(session: AsyncSession, place: Place, claim: Claim, settings: S
 
 
 def _how(claim: Claim, settings: Settings) -> list[str]:
-    words = ", ".join(f"<b>{esc(t)}</b>" for t in dict.fromkeys(wording(claim.text).terms))
+    words = ", ".join(f"<b>{esc(w)}</b>" for w in spelled_terms(claim.text).values())  # never stems
     facts = extract_facts(claim.text)
     details = [q.raw for q in (*facts.counts, *facts.amounts, *facts.percents)] + sorted(facts.parties)
     details += list(facts.dates) + ([facts.status] if facts.status else [])
