@@ -18,10 +18,10 @@ from sqlalchemy.engine import make_url
 
 from storage import feeds
 from storage.db import create_engine, create_sessionmaker
-from tests.conftest import _admin
-from tests.feedserver import FeedServer
 from testkit.procs import cli, daemon_env, prepare, spawn
 from testkit.samples import UNRELATED, rss
+from tests.conftest import _admin
+from tests.feedserver import FeedServer
 
 
 async def _line(stream: asyncio.StreamReader, needle: str, seen: list[str], timeout: float = 30) -> str:

@@ -35,9 +35,9 @@ from bot.resources import seeds_path
 from bot.settings import FeedSettings, Settings
 from storage import feeds
 from storage.models import Feed, Story
+from testkit.samples import WEAPONS, rss
 from tests.conftest import Db, make_settings
 from tests.feedserver import FeedServer, MapResolver
-from testkit.samples import WEAPONS, rss
 
 RSS = (
     b"<rss version='2.0'><channel><title>t</title>"
