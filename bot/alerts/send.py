@@ -13,9 +13,9 @@ Failures, by what the transport says (:class:`SendError`):
 ``chat_gone`` (403, chat not found) deactivates the chat and drops what it was still owed;
 ``migrate_to`` moves the chat's subscriptions and pending deliveries to the new id (sent next batch);
 ``maybe_sent`` (an answer came but could not be read) counts an attempt and resends once at most
-(storage.outbox.mark_maybe_sent); ``retry_after`` (429) waits within the drain, bounded by ``retry_after_cap``/``retry_after_tries``,
-then reschedules; ``permanent`` drops the delivery; anything else retries with exponential backoff
-until ``max_attempts``.
+(storage.outbox.mark_maybe_sent); ``retry_after`` (429) waits within the drain, bounded by
+``retry_after_cap``/``retry_after_tries``, then reschedules; ``permanent`` drops the delivery; anything
+else retries with exponential backoff until ``max_attempts``.
 
 Several senders may drain one PostgreSQL outbox (``--role bot`` in webhook mode): claims skip deliveries
 and chats another sender holds (storage.outbox.claim_pending), so no delivery goes out twice and a chat is

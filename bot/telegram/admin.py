@@ -21,6 +21,7 @@ from bot.settings import Settings
 from bot.telegram.access import require_bot_admin
 from bot.telegram.errors import UserError
 from bot.telegram.format import ago, esc
+from bot.telegram.replies import Reply
 from storage import feeds, outbox
 from storage.models import Chat, Claim
 from storage.ticks import last_tick
@@ -28,7 +29,7 @@ from storage.ticks import last_tick
 
 async def addfeed(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings
-) -> None:
+) -> Reply:
     if not settings.telegram.users_can_add_feeds:
         require_bot_admin(settings, message.from_user)
     url = (command.args or "").strip()
@@ -40,20 +41,20 @@ async def addfeed(
         raise UserError(f"I can't add that feed: {exc}") from None
     except feeds.FeedExistsError as exc:
         raise UserError(f"That feed is already there as #{exc.feed.id}.") from None
-    await message.answer(f"Added feed #{feed.id} {esc(redact(feed.url))}; its first poll is a baseline.")
+    return message.answer(f"Added feed #{feed.id} {esc(redact(feed.url))}; its first poll is a baseline.")
 
 
 async def removefeed(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings
-) -> None:
+) -> Reply:
     require_bot_admin(settings, message.from_user)
     ref = (command.args or "").strip().lstrip("#")
     if not ref.isdigit() or not await feeds.remove_feed(session, int(ref)):
         raise UserError("There is no such feed; /feeds lists them.")
-    await message.answer(f"Removed feed #{ref}.")
+    return message.answer(f"Removed feed #{ref}.")
 
 
-async def import_(message: Message, session: AsyncSession, settings: Settings, bot: Bot) -> None:
+async def import_(message: Message, session: AsyncSession, settings: Settings, bot: Bot) -> Reply:
     require_bot_admin(settings, message.from_user)
     document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
     if document is None:
@@ -67,18 +68,18 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
     )
     lines = [f"Imported {len(report.added)} feed(s)."]
     lines += [f"• {esc(problem, 200)}" for problem in report.problems[:20]]
-    await message.answer("\n".join(lines))
+    return message.answer("\n".join(lines))
 
 
-async def export(message: Message, session: AsyncSession, settings: Settings) -> None:
+async def export(message: Message, session: AsyncSession, settings: Settings) -> Reply:
     require_bot_admin(settings, message.from_user)
     data = export_opml(await feeds.list_feeds(session))
-    await message.answer_document(
+    return message.answer_document(
         BufferedInputFile(data, filename="claimbot-feeds.opml"), caption="The feeds, as OPML."
     )
 
 
-async def stats(message: Message, session: AsyncSession, settings: Settings) -> None:
+async def stats(message: Message, session: AsyncSession, settings: Settings) -> Reply:
     require_bot_admin(settings, message.from_user)
     now = datetime.now(UTC)
     all_feeds = await feeds.list_feeds(session)
@@ -102,7 +103,7 @@ async def stats(message: Message, session: AsyncSession, settings: Settings) -> 
         ),
         f"Chats: {chats_n or 0} active · claims: {claims_n or 0}",
     ]
-    await message.answer("\n".join(lines))
+    return message.answer("\n".join(lines))
 
 
 def make_router() -> Router:

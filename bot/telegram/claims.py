@@ -16,6 +16,7 @@ from bot.telegram.callbacks import ClaimsPage
 from bot.telegram.errors import UserError
 from bot.telegram.format import ago, claim_ref, esc, sparkline, weekly
 from bot.telegram.keyboards import pages_keyboard
+from bot.telegram.replies import Reply
 from storage import chats
 from storage.claims import get_claim, states_of
 from storage.models import Claim, Sighting, Subscription
@@ -24,24 +25,23 @@ from storage.sightings import sightings_of
 NOT_YOURS = "This chat does not track claim #{ref}. /claims lists the ones it does."
 
 
-async def list_claims(message: Message, session: AsyncSession, settings: Settings) -> None:
+async def list_claims(message: Message, session: AsyncSession, settings: Settings) -> Reply:
     text, markup = await _page(
         session, message.chat.id, topic_of(message), 0, settings.telegram.claims_page_size
     )
-    await message.answer(text, reply_markup=markup)
+    return message.answer(text, reply_markup=markup)
 
 
 async def turn_page(
     query: CallbackQuery, callback_data: ClaimsPage, session: AsyncSession, settings: Settings
-) -> None:
-    await query.answer()
+) -> Reply:
     if not isinstance(query.message, Message):
-        return
+        return query.answer()
     size = settings.telegram.claims_page_size
     text, markup = await _page(
         session, query.message.chat.id, topic_of(query.message), callback_data.page, size
     )
-    await query.message.edit_text(text, reply_markup=markup)
+    return query.answer(), query.message.edit_text(text, reply_markup=markup)
 
 
 async def _page(
@@ -89,7 +89,7 @@ async def _page(
 
 async def show_claim(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings
-) -> None:
+) -> Reply:
     ref = claim_ref(command.args)
     if ref is None:
         raise UserError("Which claim? For example: /claim 12")
@@ -97,7 +97,7 @@ async def show_claim(
     claim = await get_claim(session, ref) if sub is not None else None
     if sub is None or claim is None:
         raise UserError(NOT_YOURS.format(ref=ref))
-    await message.answer(await _history(session, claim, sub, settings))
+    return message.answer(await _history(session, claim, sub, settings))
 
 
 async def _history(session: AsyncSession, claim: Claim, sub: Subscription, settings: Settings) -> str:

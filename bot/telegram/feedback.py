@@ -18,6 +18,7 @@ from bot.telegram.access import require_chat_admin, topic_of
 from bot.telegram.callbacks import Feedback
 from bot.telegram.errors import UserError
 from bot.telegram.keyboards import feedback_keyboard
+from bot.telegram.replies import Reply
 from storage import chats
 from storage.models import Subscription
 from storage.sightings import get_sighting
@@ -35,7 +36,7 @@ def moved_offset(offset: float, answer: str, previous: str | None, step: float, 
 
 async def on_feedback(
     query: CallbackQuery, callback_data: Feedback, session: AsyncSession, bot: Bot, settings: Settings
-) -> None:
+) -> Reply:
     if not isinstance(query.message, Message):
         raise UserError("That alert is too old to answer.")
     await require_chat_admin(bot, query.message.chat, query.from_user)
@@ -46,8 +47,7 @@ async def on_feedback(
     if sub is None or sighting is None or sighting.claim_id != callback_data.claim:
         raise UserError(f"This chat no longer tracks claim #{callback_data.claim}.")
     if callback_data.action == "mute":
-        await query.answer(_mute(sub, settings))
-        return
+        return query.answer(_mute(sub, settings))
     answer = ANSWERS[callback_data.action]
     tg = settings.telegram
     sub.threshold_offset = moved_offset(
@@ -55,9 +55,11 @@ async def on_feedback(
     )
     sighting.feedback = answer
     bar = settings.matching.alert_threshold + sub.threshold_offset
-    await query.answer(f"Thanks. Claim #{sub.claim_id} now alerts here from score {bar:.0f}.")
-    await query.message.edit_reply_markup(
-        reply_markup=feedback_keyboard(callback_data.claim, callback_data.sighting, answer)
+    return (
+        query.answer(f"Thanks. Claim #{sub.claim_id} now alerts here from score {bar:.0f}."),
+        query.message.edit_reply_markup(
+            reply_markup=feedback_keyboard(callback_data.claim, callback_data.sighting, answer)
+        ),
     )
 
 

@@ -13,6 +13,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.telegram import replies
+
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -46,7 +48,11 @@ class ChatOrder(BaseMiddleware):
 
 
 class DbSession(BaseMiddleware):
-    """``session`` for the handlers: one transaction per update, committed when the handler returns."""
+    """``session`` for the handlers: one transaction per update, committed when the handler returns.
+
+    The replies the handler returns are sent after the commit, so a failed commit never follows a reply
+    that announced its change; the user gets the error router's apology instead.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
@@ -54,7 +60,11 @@ class DbSession(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.sessionmaker.begin() as session:
             data["session"] = session
-            return await handler(event, data)
+            result = await handler(event, data)
+        if not replies.is_reply(result):
+            return result
+        await replies.send(result)
+        return None
 
 
 class FloodControl(BaseMiddleware):

@@ -8,6 +8,7 @@ from aiogram.types import BotCommand, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.access import place_of, require_chat_admin
+from bot.telegram.replies import Reply
 from storage import chats
 
 HELP: list[tuple[str, str, str]] = [
@@ -43,22 +44,22 @@ WELCOME = (
 )
 
 
-async def start(message: Message, session: AsyncSession) -> None:
+async def start(message: Message, session: AsyncSession) -> Reply:
     await place_of(session, message)
-    await message.answer(WELCOME)
+    return message.answer(WELCOME)
 
 
-async def help_(message: Message) -> None:
+async def help_(message: Message) -> Reply:
     lines = ["<b>Commands</b>"]
     lines += [f"/{name} — {about}\n    <code>{example}</code>" for name, about, example in HELP]
     lines.append("\nAdmins: " + ", ".join(f"/{name}" for name, _, _ in ADMIN_HELP))
-    await message.answer("\n".join(lines))
+    return message.answer("\n".join(lines))
 
 
-async def stop(message: Message, session: AsyncSession, bot: Bot) -> None:
+async def stop(message: Message, session: AsyncSession, bot: Bot) -> Reply:
     await require_chat_admin(bot, message.chat, message.from_user)
     await chats.delete_chat(session, message.chat.id)
-    await message.answer("Stopped: this chat's subscriptions and settings are deleted. /start to come back.")
+    return message.answer("Stopped: this chat's subscriptions and settings are deleted. /start to come back.")
 
 
 def make_router() -> Router:

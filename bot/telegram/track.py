@@ -20,6 +20,7 @@ from bot.telegram.callbacks import Duplicate
 from bot.telegram.errors import UserError
 from bot.telegram.format import esc
 from bot.telegram.keyboards import duplicates_keyboard
+from bot.telegram.replies import Reply
 from storage import chats
 from storage.claims import get_claim
 from storage.models import Claim, Sighting
@@ -35,7 +36,7 @@ async def track(
     bot: Bot,
     settings: Settings,
     claims: ClaimSet,
-) -> None:
+) -> Reply:
     if not (command.args or "").strip():
         raise UserError(USAGE)
     text = clean_text(command.args or "")
@@ -50,18 +51,17 @@ async def track(
     ]
     if similar:
         place.chat.settings = {**place.chat.settings, "pending_track": {"text": text, "topic": place.topic}}
-        await message.answer(
+        return message.answer(
             "Similar claims are tracked already. Follow one of them, or create yours?",
             reply_markup=duplicates_keyboard(similar),
         )
-        return
     claim = await create_claim(session, text, created_by_chat=place.chat.id)
-    await message.answer(await _follow(session, place, claim, settings, new=True))
+    return message.answer(await _follow(session, place, claim, settings, new=True))
 
 
 async def choose(
     query: CallbackQuery, callback_data: Duplicate, session: AsyncSession, bot: Bot, settings: Settings
-) -> None:
+) -> Reply:
     if not isinstance(query.message, Message):
         raise UserError("That message is too old; send /track again.")
     await require_chat_admin(bot, query.message.chat, query.from_user)
@@ -80,8 +80,7 @@ async def choose(
         place = Place(place.chat, int(pending.get("topic") or 0))
         reply = await _follow(session, place, claim, settings, new=True)
     place.chat.settings = {k: v for k, v in place.chat.settings.items() if k != "pending_track"}
-    await query.answer()
-    await query.message.edit_text(reply)
+    return query.answer(), query.message.edit_text(reply)
 
 
 async def _check_room(session: AsyncSession, place: Place, settings: Settings) -> None:

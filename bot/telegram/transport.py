@@ -53,9 +53,8 @@ class UnreadableAnswer(ClientDecodeError):
     def ok_result(self) -> dict[str, Any] | None:
         """The raw ``result`` of a JSON answer that says ``ok`` but has a shape this aiogram cannot parse."""
         data = self.data
-        if isinstance(data, dict) and data.get("ok") is True and isinstance(data.get("result"), dict):
-            return data["result"]
-        return None
+        result = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
+        return result if isinstance(result, dict) else None
 
 
 class Session(AiohttpSession):
