@@ -92,3 +92,14 @@ async def test_repeated_taps_that_change_nothing_are_no_errors(
     assert len(not_modified) == 4  # all four edits were made: Telegram refused three as "not modified"
     assert apologies(env) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_failing_get_chat_member_is_explained(env: Env) -> None:
+    group = -100777
+    env.api.fail("getChatMember", 400, "Bad Request: member list is inaccessible")
+    reply = await env.ask(group, f"/track {CLAIM}", user_id=42)
+    assert reply.startswith("I could not check whether you are an admin of this group")
+    assert apologies(env) == [] and await env.one(select(Subscription)) == []
+    env.api.fail("getChatMember", 0)  # healed: the same command now works
+    env.api.admins[group] = {42}
+    assert "Tracking" in await env.ask(group, f"/track {CLAIM}", user_id=42)
