@@ -103,3 +103,22 @@ async def test_a_failing_get_chat_member_is_explained(env: Env) -> None:
     env.api.fail("getChatMember", 0)  # healed: the same command now works
     env.api.admins[group] = {42}
     assert "Tracking" in await env.ask(group, f"/track {CLAIM}", user_id=42)
+
+
+@pytest.mark.parametrize("env", [{"flood_limit": 4, "claims_page_size": 1}], indirect=True)
+async def test_every_tap_is_answered_and_taps_do_not_use_up_the_commands(env: Env) -> None:
+    await env.ask(USER, f"/track {CLAIM}")
+    await env.ask(USER, "/track Poland joins the coalition against inflation")
+    pages = await env.api.reply_to(USER, "/claims")  # three of the four messages a minute
+    taps = 14  # a busy minute of paging: more than the taps' budget (3 per message: 12)
+    for i in range(taps):
+        env.api.push_button(pages, pages.buttons()[-1][1] if i % 2 == 0 else "cl:0")
+    answers = await env.api.wait_for(
+        lambda: (found := env.api.calls_to("answerCallbackQuery")) and len(found) >= taps and found,
+        timeout=10,
+    )
+    assert len(answers) == taps  # none left spinning
+    toasts = [str(a.params.get("text") or "") for a in answers]
+    assert sum("Slow down" in t for t in toasts) == taps - 12
+    assert "Commands" in await env.ask(USER, "/help")  # the fourth message: the taps did not count
+    assert "too fast" in await env.ask(USER, "/help")
