@@ -4,15 +4,21 @@ true, repeated taps are no errors, every button is answered, a failing getChatMe
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 
 from bot.alerts.send import Sender
+from bot.app import Database, poll_once
+from bot.feedbook import add_feed
+from bot.pipeline.fetch import FeedClient
 from bot.telegram.transport import TelegramTransport
-from storage.models import Subscription
+from storage import chats
+from storage.models import ClaimState, Feed, Sighting, Subscription
 from tests.botapi import seed_alert
-from tests.test_telegram_bot import CLAIM, USER, Env
+from tests.feedserver import FeedServer
+from tests.test_telegram_bot import CLAIM, USER, Env, rss
 from tests.test_telegram_bot import env as env  # noqa: F401  (the fixture)
 
 SORRY = "Something went wrong"
@@ -122,3 +128,59 @@ async def test_every_tap_is_answered_and_taps_do_not_use_up_the_commands(env: En
     assert sum("Slow down" in t for t in toasts) == taps - 12
     assert "Commands" in await env.ask(USER, "/help")  # the fourth message: the taps did not count
     assert "too fast" in await env.ask(USER, "/help")
+
+
+class Wire:
+    """A feed the test writes stories into, polled (and the outbox drained) on demand."""
+
+    def __init__(self, env: Env, server: FeedServer) -> None:
+        self.env, self.server, self.items = env, server, [("a0", "Weather", "Sunny skies all week.")]
+        self.url = server.feed("/wire", rss(*self.items))
+
+    async def poll(self, *items: tuple[str, str, str]) -> None:
+        env = self.env
+        self.items += items
+        self.server.feed("/wire", rss(*self.items))
+        async with env.db.sessionmaker.begin() as session:
+            await session.execute(update(Feed).values(next_check_at=datetime.now(UTC), etag=None))
+        transport = TelegramTransport.from_settings(env.settings)
+        try:
+            async with FeedClient(env.settings.feeds) as client:
+                database = Database(env.db.engine, env.db.sessionmaker)
+                await poll_once(env.settings, database, client, transport)
+        finally:
+            await transport.close()
+
+
+async def test_not_this_claim_undoes_the_change_and_the_latest_answer_decides(env: Env) -> None:
+    other = 502
+    async with FeedServer() as server:
+        wire = Wire(env, server)
+        async with env.db.sessionmaker.begin() as session:
+            await add_feed(session, wire.url, env.settings.feeds, trusted=True)
+        await wire.poll()  # the baseline
+        await env.ask(USER, f"/track {CLAIM}")
+        async with env.db.sessionmaker.begin() as session:  # another chat follows the same claim
+            await chats.ensure_chat(session, other)
+            await chats.subscribe(session, other, 1)
+        moved = "Russia moved 180 tanks to the Ukrainian border on Monday, officials said."
+        await wire.poll(("a1", "Russia moves tanks to the border", moved))
+        alert = await env.api.wait_message(USER, after=1)
+        assert "Claim changed" in alert.text and "180" in alert.text
+        await env.api.wait_message(other)
+
+        await env.press(USER, "Not this claim")
+        states = await env.until(select(ClaimState), lambda rows: rows[-1].reverted_at is not None)
+        assert len(states) == 2  # the change is undone: the claim is back to "hundreds"
+        assert "(reverted)" in await env.ask(USER, "/claim 1")
+        await env.press(other, "Relevant")  # another chat says it was right: the latest answer decides
+        await env.until(select(ClaimState.reverted_at), lambda rows: rows[-1] is None)
+        await env.press(USER, "Not this claim")
+        await env.until(select(ClaimState.reverted_at), lambda rows: rows[-1] is not None)
+
+        again = "Russia moved 180 tanks to the Ukrainian border again on Tuesday, officials said."
+        await wire.poll(("a2", "Tanks at the border again", again))
+        second = await env.api.wait_message(USER, after=3)
+        # Compared with the restored state (hundreds), 180 tanks is a change again, not a recurrence.
+        assert "Claim changed" in second.text and "180" in second.text
+        assert await env.one(select(Sighting.kind)) == ["changed", "changed"]

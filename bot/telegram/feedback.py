@@ -1,5 +1,9 @@
 """An alert's buttons: ✅ and ❌ are stored on the sighting and move this subscription's threshold offset.
 
+A claim is shared by every chat that tracks it, and so is the answer on an alert: the latest ✅ or ❌,
+from any chat or admin, decides. ❌ on a ``changed`` alert undoes the change it reported (the claim is back
+to its state before, and the next story is compared with that); a later ✅ brings the change back.
+
 Each ❌ raises the offset by ``telegram.feedback_step`` (never above ``telegram.feedback_cap``); each ✅
 moves it one step back toward zero (never below); the same answer again changes nothing. 🔕 mutes
 the claim here for ``telegram.mute_button_hours``.
@@ -20,6 +24,7 @@ from bot.telegram.errors import UserError
 from bot.telegram.keyboards import feedback_keyboard
 from bot.telegram.replies import Reply
 from storage import chats
+from storage.claims import answer_state
 from storage.models import Subscription
 from storage.sightings import get_sighting
 
@@ -54,9 +59,11 @@ async def on_feedback(
         sub.threshold_offset, answer, sighting.feedback, tg.feedback_step, tg.feedback_cap
     )
     sighting.feedback = answer
+    state = await answer_state(session, sighting.id, wrong=answer == "wrong")
     bar = settings.matching.alert_threshold + sub.threshold_offset
+    undone = " The change it reported is undone." if state is not None and answer == "wrong" else ""
     return (
-        query.answer(f"Thanks. Claim #{sub.claim_id} now alerts here from score {bar:.0f}."),
+        query.answer(f"Thanks.{undone} Claim #{sub.claim_id} now alerts here from score {bar:.0f}."),
         query.message.edit_reply_markup(
             reply_markup=feedback_keyboard(callback_data.claim, callback_data.sighting, answer)
         ),
