@@ -184,3 +184,32 @@ async def test_not_this_claim_undoes_the_change_and_the_latest_answer_decides(en
         # Compared with the restored state (hundreds), 180 tanks is a change again, not a recurrence.
         assert "Claim changed" in second.text and "180" in second.text
         assert await env.one(select(Sighting.kind)) == ["changed", "changed"]
+
+
+def channel(title: str, *items: tuple[str, str, str]) -> bytes:
+    return rss(*items).replace(b"<title>Wire</title>", f"<title>{title}</title>".encode(), 1)
+
+
+async def test_one_channel_in_two_feeds_is_one_source_and_a_renamed_channel_renames_its_feed(
+    env: Env,
+) -> None:
+    async with FeedServer() as server:
+        weather = ("w", "Weather", "Sunny skies all week.")
+        urls = [server.feed(path, channel("Local Defence Wire", weather)) for path in ("/rss", "/atom")]
+        async with env.db.sessionmaker.begin() as session:
+            for url in urls:
+                await add_feed(session, url, env.settings.feeds, trusted=True)
+        wire = Wire(env, server)
+        await wire.poll()  # the baselines
+        await env.ask(USER, f"/track {CLAIM}")
+        story = ("a1", "Tanks move", "Russia moved 180 tanks to the Ukrainian border, officials said.")
+        for path in ("/rss", "/atom"):
+            server.feed(path, channel("Local Defence Wire", weather, story))
+        await wire.poll()
+        alert = await env.api.wait_message(USER, after=1)
+        [sources] = [line for line in alert.text.splitlines() if line.startswith("Sources:")]
+        assert sources.count("Local Defence Wire") == 1
+        server.feed("/rss", channel("Defence Wire Daily", weather, story))
+        await wire.poll()
+        listing = await env.ask(USER, "/feeds")
+        assert "Defence Wire Daily" in listing and "Local Defence Wire" in listing

@@ -64,6 +64,14 @@ def _bold_terms(sentence: str, terms: tuple[str, ...]) -> str:
     return "".join(out)
 
 
+def distinct(sources: tuple[Source, ...]) -> tuple[Source, ...]:
+    """One source per name (two feeds of one channel are one source to a reader); the first link wins."""
+    seen: dict[str, Source] = {}
+    for source in sources:
+        seen.setdefault(" ".join(source.name.split()).casefold(), source)
+    return tuple(seen.values())
+
+
 def _link(text: str, url: str | None) -> str:
     if not url:
         return html.escape(text)
@@ -82,9 +90,10 @@ def to_html(alert: Alert) -> str:
     lines += [f"• {html.escape(shorten(change, 200))}" for change in alert.changes[:10]]
     lines.append(_link(shorten(alert.headline, 300) or "(untitled story)", alert.link))
     quote_at = len(lines)
-    if alert.sources:
-        names = ", ".join(_link(shorten(s.name, 80), s.link) for s in alert.sources[:5])
-        more = f" +{len(alert.sources) - 5}" if len(alert.sources) > 5 else ""
+    sources = distinct(alert.sources)
+    if sources:
+        names = ", ".join(_link(shorten(s.name, 80), s.link) for s in sources[:5])
+        more = f" +{len(sources) - 5}" if len(sources) > 5 else ""
         lines.append(f"Sources: {names}{more}")
     lines.append(f"Score {alert.score:.0f}/100")
     budget = TELEGRAM_LIMIT - len("\n".join(lines)) - len("\n<blockquote></blockquote>")
@@ -110,7 +119,7 @@ def to_text(alert: Alert) -> str:
     lines.append(f"    story: {alert.headline}" + (f" <{alert.link}>" if alert.link else ""))
     lines.append(f'    "{shorten(alert.sentence, 400)}"')
     if alert.sources:
-        lines.append("    sources: " + ", ".join(s.name for s in alert.sources))
+        lines.append("    sources: " + ", ".join(s.name for s in distinct(alert.sources)))
     return "\n".join(lines)
 
 
