@@ -213,3 +213,21 @@ async def test_one_channel_in_two_feeds_is_one_source_and_a_renamed_channel_rena
         await wire.poll()
         listing = await env.ask(USER, "/feeds")
         assert "Defence Wire Daily" in listing and "Local Defence Wire" in listing
+
+
+async def test_addfeed_tries_the_feed_first_and_says_why_it_cannot_be_used(env: Env) -> None:
+    admin = env.settings.telegram.admins[0]
+    async with FeedServer() as server:
+        assert "I can't add that feed" in await env.ask(admin, f"/addfeed {server.url('/x')}")  # private
+        env.settings.feeds.__dict__["allow_private_networks"] = True
+        missing = await env.ask(admin, f"/addfeed {server.url('/missing')}")
+        assert missing == "I can't add that feed: HTTP 404 Not Found"
+        page = server.respond("/page", body=b"<html><body>Hello</body></html>", content_type="text/html")
+        assert (await env.ask(admin, f"/addfeed {page}")).startswith("I can't add that feed: not a feed")
+        good = server.feed(
+            "/rss", channel("Defence &amp; Wire", ("a", "Tanks <b>moved</b>", "y."), ("b", "Older", "x."))
+        )
+        added = await env.ask(admin, f"/addfeed {good}")
+    assert added.startswith("Added feed #1: <b>Defence &amp; Wire</b>")
+    assert "2 items now; the newest:\n• Tanks moved" in added  # no dates: the feed's first entry
+    assert await env.one(select(Feed.title)) == ["Defence & Wire"]

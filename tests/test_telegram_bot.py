@@ -227,7 +227,7 @@ async def test_flood_control_answers_once_then_ignores(env: Env) -> None:
 
 async def test_admin_feeds_import_export_and_stats(env: Env) -> None:
     async with FeedServer() as server:
-        url = server.feed("/a", rss())
+        url = server.feed("/a", rss(("a1", "First story", "Text.")))
         env.settings.feeds.__dict__["allow_private_networks"] = True
         assert "Added feed #1" in await env.ask(ADMIN, f"/addfeed {url}")
         assert "already there" in await env.ask(ADMIN, f"/addfeed {url}")

@@ -16,10 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedbook import add_feed, export_opml, import_opml
-from bot.pipeline.urlguard import UnsafeURLError, redact
+from bot.pipeline.urlguard import UnsafeURLError, check_url, redact
 from bot.settings import Settings
 from bot.telegram.access import require_bot_admin
 from bot.telegram.errors import UserError
+from bot.telegram.feedcheck import FeedUnusable, describe, try_feed
 from bot.telegram.format import ago, esc
 from bot.telegram.replies import Reply
 from storage import feeds, outbox
@@ -36,12 +37,14 @@ async def addfeed(
     if not url:
         raise UserError("Which feed? For example: /addfeed https://example.com/rss")
     try:
-        feed = await add_feed(session, url, settings.feeds, trusted=False)
-    except UnsafeURLError as exc:
+        await check_url(url, trusted=False, allow_private=settings.feeds.allow_private_networks)
+        parsed = await try_feed(url, settings.feeds)
+        feed = await add_feed(session, url, settings.feeds, trusted=False, title=parsed.title)
+    except (UnsafeURLError, FeedUnusable) as exc:
         raise UserError(f"I can't add that feed: {exc}") from None
     except feeds.FeedExistsError as exc:
         raise UserError(f"That feed is already there as #{exc.feed.id}.") from None
-    return message.answer(f"Added feed #{feed.id} {esc(redact(feed.url))}; its first poll is a baseline.")
+    return message.answer(f"Added feed #{feed.id}: {describe(parsed, redact(feed.url))}")
 
 
 async def removefeed(
