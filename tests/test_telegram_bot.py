@@ -181,8 +181,10 @@ async def test_claims_mute_unmute_untrack_and_stop(env: Env) -> None:
     assert "No longer tracking #1" in await env.ask(USER, "/untrack 1")
     assert "no claims" in await env.ask(USER, "/claims")
     await env.ask(USER, f"/track {CLAIM}")
-    assert "deleted" in await env.ask(USER, "/stop")
-    assert await env.one(select(Chat).where(Chat.id == USER)) == []
+    assert "This cannot be undone" in await env.ask(USER, "/stop")
+    assert await env.one(select(Chat.id).where(Chat.id == USER)) == [USER]  # nothing deleted before the tap
+    await env.press(USER, "Delete everything")
+    await env.until(select(Chat).where(Chat.id == USER), lambda rows: rows == [])
     assert await env.one(select(Subscription)) == []
 
 
