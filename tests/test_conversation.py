@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, text, update
 
+from bot.alerts.render import WINDOW_WORDS, Alert, to_html
 from bot.alerts.send import Sender
 from bot.app import Database, poll_once
 from bot.feedbook import add_feed
@@ -221,7 +223,7 @@ async def test_addfeed_tries_the_feed_first_and_says_why_it_cannot_be_used(env: 
         assert "I can't add that feed" in await env.ask(admin, f"/addfeed {server.url('/x')}")  # private
         env.settings.feeds.__dict__["allow_private_networks"] = True
         missing = await env.ask(admin, f"/addfeed {server.url('/missing')}")
-        assert missing == "I can't add that feed: HTTP 404 Not Found"
+        assert missing == "I can't add that feed: HTTP 404 Not Found."
         page = server.respond("/page", body=b"<html><body>Hello</body></html>", content_type="text/html")
         assert (await env.ask(admin, f"/addfeed {page}")).startswith("I can't add that feed: not a feed")
         good = server.feed(
@@ -231,3 +233,29 @@ async def test_addfeed_tries_the_feed_first_and_says_why_it_cannot_be_used(env: 
     assert added.startswith("Added feed #1: <b>Defence &amp; Wire</b>")
     assert "2 items now; the newest:\n• Tanks moved" in added  # no dates: the feed's first entry
     assert await env.one(select(Feed.title)) == ["Defence & Wire"]
+
+
+async def test_wording_one_sighting_capitals_and_mute_times_in_the_chats_zone(env: Env) -> None:
+    assert await env.ask(USER, "/track ab") == (
+        "A claim needs at least 3 characters of text. "
+        "For example: /track Russia moved hundreds of tanks to the border"
+    )
+    async with env.db.sessionmaker.begin() as session:
+        claim_id, _, _ = await seed_alert(session, [(USER, 0)], claim_text=CLAIM)
+    assert "1 sighting ·" in await env.ask(USER, "/claims")
+    await env.ask(USER, "/settings tz America/New_York")
+    muted = await env.ask(USER, f"/mute {claim_id} 2h")
+    assert muted.startswith(f"🔕 #{claim_id} muted until ") and " America/New_York." in muted
+    [until] = await env.one(select(Subscription.muted_until))
+    shown = until.astimezone(ZoneInfo("America/New_York"))
+    assert f"{shown:%Y-%m-%d %H:%M} America/New_York" in muted
+    assert f"Muted until {shown:%Y-%m-%d %H:%M} America/New_York" in await env.ask(USER, f"/claim {claim_id}")
+
+
+def test_a_quote_cut_from_a_run_on_sentence_shows_where_it_was_cut() -> None:
+    window = " ".join(f"word{i}" for i in range(WINDOW_WORDS))  # a window: no end, lower-case start
+    alert = Alert(1, "A claim", "recurs", 80.0, "Headline", None, window)
+    quote = next(line for line in to_html(alert).splitlines() if line.startswith("<blockquote>"))
+    assert quote == f"<blockquote>…{window}…</blockquote>"
+    whole = "Officials said the tanks moved."
+    assert f"<blockquote>{whole}</blockquote>" in to_html(Alert(1, "c", "recurs", 80.0, "h", None, whole))

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 TELEGRAM_LIMIT = 4096
 SHORT_CLAIM = 120
+WINDOW_WORDS = 80
+"""Matching cuts a run-on sentence into windows of this many words (bot.matching.text.sentences)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,19 @@ def shorten(text: str, limit: int) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
     return cut + "…"
+
+
+_ENDS = ".!?…\"'”’»)]"
+
+
+def quoted(sentence: str) -> str:
+    """The sentence as quoted: a window cut from a longer run-on sentence shows "…" where it was cut."""
+    sentence = " ".join(sentence.split())
+    if len(sentence.split()) < WINDOW_WORDS:
+        return sentence
+    if sentence[:1].islower():
+        sentence = "…" + sentence
+    return sentence if sentence.endswith(tuple(_ENDS)) else sentence + "…"
 
 
 def _bold_terms(sentence: str, terms: tuple[str, ...]) -> str:
@@ -97,7 +112,7 @@ def to_html(alert: Alert) -> str:
         lines.append(f"Sources: {names}{more}")
     lines.append(f"Score {alert.score:.0f}/100")
     budget = TELEGRAM_LIMIT - len("\n".join(lines)) - len("\n<blockquote></blockquote>")
-    sentence = alert.sentence
+    sentence = quoted(alert.sentence)
     quote = _bold_terms(sentence, alert.terms)
     while len(quote) > budget and sentence:
         sentence = shorten(sentence, max(len(sentence) - max(len(quote) - budget, 16), 1))
@@ -117,7 +132,7 @@ def to_text(alert: Alert) -> str:
     ]
     lines += [f"    {change}" for change in alert.changes]
     lines.append(f"    story: {alert.headline}" + (f" <{alert.link}>" if alert.link else ""))
-    lines.append(f'    "{shorten(alert.sentence, 400)}"')
+    lines.append(f'    "{shorten(quoted(alert.sentence), 400)}"')
     if alert.sources:
         lines.append("    sources: " + ", ".join(s.name for s in distinct(alert.sources)))
     return "\n".join(lines)

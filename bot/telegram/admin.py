@@ -21,7 +21,7 @@ from bot.settings import Settings
 from bot.telegram.access import require_bot_admin
 from bot.telegram.errors import UserError
 from bot.telegram.feedcheck import FeedUnusable, describe, try_feed
-from bot.telegram.format import ago, esc
+from bot.telegram.format import ago, esc, plural
 from bot.telegram.replies import Reply
 from storage import feeds, outbox
 from storage.models import Chat, Claim
@@ -69,7 +69,7 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
     report = await import_opml(
         session, buffer.getvalue()[: settings.telegram.max_document_bytes], settings.feeds, trusted=False
     )
-    lines = [f"Imported {len(report.added)} feed(s)."]
+    lines = [f"Imported {plural(len(report.added), 'feed')}."]
     lines += [f"• {esc(problem, 200)}" for problem in report.problems[:20]]
     return message.answer("\n".join(lines))
 

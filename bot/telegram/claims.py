@@ -14,7 +14,7 @@ from bot.settings import Settings
 from bot.telegram.access import topic_of
 from bot.telegram.callbacks import ClaimsPage
 from bot.telegram.errors import UserError
-from bot.telegram.format import ago, claim_ref, esc, sparkline, weekly
+from bot.telegram.format import ago, claim_ref, esc, local_time, plural, sparkline, weekly
 from bot.telegram.keyboards import pages_keyboard
 from bot.telegram.replies import Reply
 from storage import chats
@@ -79,9 +79,10 @@ async def _page(
             continue
         moments = [at for cid, at in recent if cid == sub.claim_id]
         muted = " 🔕" if sub.muted_until and sub.muted_until > now else ""
+        last = ago(max(moments, default=None), now)
         lines.append(
             f"<b>#{claim.id}</b> {esc(claim.text, 60)}{muted}\n"
-            f"    {totals.get(claim.id, 0)} sightings · last {ago(max(moments, default=None), now)} · "
+            f"    {plural(totals.get(claim.id, 0), 'sighting')} · last {last} · "
             f"<code>{sparkline(weekly(moments, now))}</code>"
         )
     return "\n".join(lines), pages_keyboard(page, pages)
@@ -108,7 +109,8 @@ async def _history(session: AsyncSession, claim: Claim, sub: Subscription, setti
         f"Threshold offset here: {sub.threshold_offset:+.0f} (alerts from score {alert:.0f})",
     ]
     if sub.muted_until and sub.muted_until > now:
-        lines.append(f"🔕 Muted until {sub.muted_until:%Y-%m-%d %H:%M} UTC")
+        chat = await chats.get_chat(session, sub.chat_id)
+        lines.append(f"🔕 Muted until {local_time(sub.muted_until, chat.timezone if chat else 'UTC')}")
     lines.append("\n<b>States</b>")
     for state in (await states_of(session, claim.id))[-6:]:
         reverted = " (reverted)" if state.reverted_at else ""

@@ -15,11 +15,13 @@ from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 
 from bot.claimbook import ClaimError
+from bot.telegram.format import sentence_case
 from bot.telegram.replies import Reply, not_modified
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN = "I don't know that command. /help lists what I can do."
+TRACK_EXAMPLE = "/track Russia moved hundreds of tanks to the border"
 
 
 class UserError(Exception):
@@ -27,7 +29,10 @@ class UserError(Exception):
 
 
 async def user_mistake(event: ErrorEvent) -> None:
-    await _tell(event, str(event.exception))
+    text = sentence_case(str(event.exception))
+    if isinstance(event.exception, ClaimError):  # worded for the CLI too: add the bot's example
+        text += f" For example: {TRACK_EXAMPLE}"
+    await _tell(event, text)
 
 
 async def unexpected(event: ErrorEvent) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.telegram.access import require_chat_admin, topic_of
 from bot.telegram.claims import NOT_YOURS
 from bot.telegram.errors import UserError
-from bot.telegram.format import claim_ref, parse_duration
+from bot.telegram.format import claim_ref, local_time, parse_duration
 from bot.telegram.replies import Reply
 from storage import chats
 from storage.models import Subscription
@@ -46,7 +46,9 @@ async def mute(message: Message, command: CommandObject, session: AsyncSession, 
     if span is None:
         raise UserError("Mute for how long? For example: /mute 12 2h (m, h, d or w), or /mute 12 for good.")
     sub.muted_until = datetime.now(UTC) + span
-    until = "until /unmute" if span == FOREVER else f"until {sub.muted_until:%Y-%m-%d %H:%M} UTC"
+    chat = await chats.get_chat(session, sub.chat_id)
+    zone = chat.timezone if chat else "UTC"
+    until = "until /unmute" if span == FOREVER else f"until {local_time(sub.muted_until, zone)}"
     return message.answer(
         f"🔕 #{sub.claim_id} muted {until}. Sightings are still recorded: /claim {sub.claim_id}."
     )

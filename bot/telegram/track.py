@@ -18,7 +18,7 @@ from bot.telegram.access import Place, place_of, require_chat_admin
 from bot.telegram.backfill import backfill
 from bot.telegram.callbacks import Duplicate
 from bot.telegram.errors import UserError
-from bot.telegram.format import esc
+from bot.telegram.format import esc, plural
 from bot.telegram.keyboards import duplicates_keyboard
 from bot.telegram.replies import Reply
 from storage import chats
@@ -122,7 +122,7 @@ def _how(claim: Claim, settings: Settings) -> list[str]:
 def _found(found: list[Sighting]) -> list[str]:
     if not found:
         return ["No sightings in the stories of the last 30 days yet; I will tell you when one comes."]
-    lines = [f"<b>{len(found)}</b> sighting(s) in the stories of the last 30 days:"]
+    lines = [f"<b>{plural(len(found), 'sighting')}</b> in the stories of the last 30 days:"]
     for s in found[:5]:
         headline = esc(s.story_title or "(untitled)", 120)
         link = f'<a href="{esc(s.story_link)}">{headline}</a>' if s.story_link else headline
