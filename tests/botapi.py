@@ -94,6 +94,7 @@ class BotAPI:
     admins: dict[int, set[int]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     documents: list[tuple[int, str, bytes]] = field(default_factory=list)
+    photos: list[tuple[int, bytes]] = field(default_factory=list)
     latency: float = 0.0
     outage: int | None = None
     """HTTP status every method answers with (an injected outage), or None."""
@@ -405,6 +406,19 @@ class BotAPI:
             "file_unique_id": "x",
             "file_name": name,
         }
+        return result
+
+    async def _do_sendPhoto(self, params: Json) -> Json:
+        chat_id = int(params["chat_id"])
+        self._check_send(chat_id)
+        upload = params.get("photo")
+        if isinstance(upload, str) and upload.startswith("attach://"):
+            upload = params.get(upload.removeprefix("attach://"))
+        data = upload.file.read() if isinstance(upload, web.FileField) else b""
+        self.photos.append((chat_id, data))
+        result = self._record(chat_id, {**params, "text": params.get("caption") or ""}, "sendPhoto")
+        size = {"file_unique_id": "p", "width": 800, "height": 300, "file_size": len(data)}
+        result["photo"] = [{"file_id": f"photo{len(self.photos)}", **size}]
         return result
 
     async def _do_getFile(self, params: Json) -> Json:

@@ -4,7 +4,10 @@ true, repeated taps are no errors, every button is answered, a failing getChatMe
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import sys
+import tempfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +20,9 @@ from bot.feedbook import add_feed
 from bot.pipeline.fetch import FeedClient
 from bot.telegram.transport import TelegramTransport
 from storage import chats
-from storage.models import ClaimState, Feed, Sighting, Subscription
+from storage.claims import add_state
+from storage.models import ClaimState, Feed, Sighting, Story, Subscription
+from storage.sightings import add_sighting
 from tests.botapi import seed_alert
 from tests.feedserver import FeedServer
 from tests.test_telegram_bot import CLAIM, USER, Env, rss
@@ -259,3 +264,64 @@ def test_a_quote_cut_from_a_run_on_sentence_shows_where_it_was_cut() -> None:
     assert quote == f"<blockquote>…{window}…</blockquote>"
     whole = "Officials said the tanks moved."
     assert f"<blockquote>{whole}</blockquote>" in to_html(Alert(1, "c", "recurs", 80.0, "h", None, whole))
+
+
+async def _history_with_a_change(env: Env) -> int:
+    """A claim tracked here with sightings on three days and one change of state (undone later)."""
+    async with env.db.sessionmaker.begin() as session:
+        claim_id, sighting_id, _ = await seed_alert(session, [(USER, 0)], claim_text=CLAIM)
+        for days, guid in ((9, "b"), (9, "c"), (3, "d")):
+            story = Story(fingerprint=guid, title=guid)
+            session.add(story)
+            await session.flush()
+            at = datetime.now(UTC) - timedelta(days=days)
+            await add_sighting(
+                session,
+                claim_id=claim_id,
+                story_id=story.id,
+                score=80.0,
+                sentence="s",
+                kind="recurs",
+                level="alert",
+                changes=[],
+                terms=[],
+                story_title=guid,
+                story_link=None,
+                created_at=at,
+            )
+        await add_state(
+            session,
+            claim_id,
+            {},
+            story_id=None,
+            story_published_at=None,
+            sighting_id=sighting_id,
+            note="count: hundreds → 180 tanks",
+        )
+    return claim_id
+
+
+async def test_claim_sends_a_timeline_picture_with_the_current_state_as_caption(env: Env) -> None:
+    pytest.importorskip("matplotlib")
+    claim_id = await _history_with_a_change(env)
+    env.api.push_text(USER, f"/claim {claim_id}")
+    history = await env.api.wait_message(USER)
+    [(chat, png)] = env.api.photos
+    [photo] = [s for s in env.api.sent if s.method == "sendPhoto"]
+    assert chat == USER and png.startswith(b"\x89PNG") and 2_000 < len(png) < 200_000
+    assert photo.at < history.at  # the picture, then the text history
+    assert photo.text == (
+        f"<b>#{claim_id}</b> {CLAIM}\nNow: count: hundreds → 180 tanks · 4 sightings in 14 days"
+    )
+    assert "<b>States</b>" in history.text
+    Path(tempfile.gettempdir(), "claimbot-timeline.png").write_bytes(png)  # to look at
+
+
+async def test_claim_answers_in_text_without_the_plot_extra(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # what an install without claimbot[plot] has
+    claim_id = await _history_with_a_change(env)
+    history = await env.ask(USER, f"/claim {claim_id}")
+    assert "<b>States</b>" in history and "count: hundreds → 180 tanks" in history
+    assert env.api.photos == [] and not env.api.calls_to("sendPhoto")
