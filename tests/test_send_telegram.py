@@ -187,8 +187,9 @@ async def test_bot_api_down_then_back_catches_up_without_losing_or_repeating(
             await api.wait_for(lambda: caplog.text.count("reachable again") >= 2)
             # Marks are committed in small batches after the send: stop only once they are in, or a
             # cancel lands inside the in-flight window and hands sent deliveries back (a loaded machine).
-            while (await _statuses(db))["sent"] < 8:
-                await asyncio.sleep(0.02)
+            async with asyncio.timeout(30):  # bounds only a failure
+                while (await _statuses(db))["sent"] < 8:
+                    await asyncio.sleep(0.02)
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
