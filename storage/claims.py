@@ -141,6 +141,23 @@ async def revert_state(session: AsyncSession, claim_id: int) -> ClaimState | Non
     return states[-2]
 
 
+async def answer_state(session: AsyncSession, sighting_id: int, *, wrong: bool) -> ClaimState | None:
+    """Undo (``wrong``) or restore the state a sighting made, if it made one; the latest answer decides.
+
+    Undone, the claim's current state is again the one before it, so the next story is compared with that.
+    """
+    query = select(ClaimState).where(ClaimState.sighting_id == sighting_id)
+    state = (await session.execute(query)).scalars().first()
+    if state is None:
+        return None
+    if wrong and state.reverted_at is None:
+        state.reverted_at = utcnow()
+    elif not wrong and state.reverted_at is not None:
+        state.reverted_at = None
+    await session.flush()
+    return state
+
+
 async def claims_signature(session: AsyncSession) -> tuple[Any, ...]:
     """Changes whenever a claim or state changes: the matcher's index is rebuilt when it does."""
     claims = (await session.execute(select(func.count(Claim.id), func.max(Claim.updated_at)))).one()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,7 +82,7 @@ class PollMark:
     etag: str | None = None
     last_modified: str | None = None
     title: str | None = None
-    """Only taken when the feed has no title yet."""
+    """The channel's title as the feed states it now (a renamed channel renames the feed); None keeps it."""
     last_error: str | None = None
     """Cleared when None."""
 
@@ -101,7 +101,7 @@ def _mark_statement() -> Any:
         .values(
             etag=func.coalesce(param("etag", c.etag), c.etag),
             last_modified=func.coalesce(param("last_modified", c.last_modified), c.last_modified),
-            title=case((c.title == "", func.coalesce(param("title", c.title), "")), else_=c.title),
+            title=func.coalesce(param("title", c.title), c.title),
             error_count=0,
             last_error=param("last_error", c.last_error),
             baseline_done=True,

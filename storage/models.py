@@ -243,7 +243,7 @@ class Delivery(Base):
     )
     topic_id: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[str] = mapped_column(String(16), default="pending")
-    """``pending``, ``sending``, ``sent``, ``failed`` or ``dropped``."""
+    """``pending``, ``sending``, ``sent``, ``failed``, ``dropped`` or ``unsure`` (maybe sent twice)."""
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_until: Mapped[datetime | None]

@@ -165,6 +165,36 @@ async def mark_sent(
     )
 
 
+MAYBE_SENT = "maybe sent: "
+"""Marks ``last_error`` of a delivery whose send may have gone out; the mark stays until it is settled."""
+
+
+def _with_mark(old: str | None, error: str) -> str:
+    """``error``, still marked "maybe sent" if the delivery was: the mark outlives later errors."""
+    if (old or "").startswith(MAYBE_SENT) and not error.startswith(MAYBE_SENT):
+        return MAYBE_SENT + error
+    return error
+
+
+async def mark_maybe_sent(session: AsyncSession, delivery_id: int, *, error: str, at: datetime) -> bool:
+    """The answer to a send could not be read, so it may have gone out: an attempt either way.
+
+    The first time the delivery is sent once more (a lost message is worse than a rare double); the
+    second time it is settled as ``unsure`` and never sent again. Returns whether it will be resent.
+    """
+    delivery = await session.get(Delivery, delivery_id)
+    if delivery is None:
+        return False
+    again = not (delivery.last_error or "").startswith(MAYBE_SENT)
+    delivery.attempts += 1
+    delivery.last_error = MAYBE_SENT + error.removeprefix(MAYBE_SENT)
+    delivery.claimed_until = None
+    delivery.next_attempt_at = at
+    delivery.status = "pending" if again else "unsure"
+    await session.flush()
+    return again
+
+
 async def mark_retry(
     session: AsyncSession, delivery_id: int, *, error: str, at: datetime, max_attempts: int
 ) -> None:
@@ -172,7 +202,7 @@ async def mark_retry(
     if delivery is None:
         return
     delivery.attempts += 1
-    delivery.last_error = error
+    delivery.last_error = _with_mark(delivery.last_error, error)
     delivery.claimed_until = None
     delivery.next_attempt_at = at
     delivery.status = "failed" if delivery.attempts >= max_attempts else "pending"

@@ -32,5 +32,15 @@ async def sightings_of(
     return (await session.execute(query)).scalars().all()
 
 
+async def sighting_times(session: AsyncSession, claim_id: int, *, since: datetime) -> list[datetime]:
+    """When each of the claim's sightings since ``since`` was recorded, oldest first."""
+    query = (
+        select(Sighting.created_at)
+        .where(Sighting.claim_id == claim_id, Sighting.created_at >= since)
+        .order_by(Sighting.created_at)
+    )
+    return list((await session.execute(query)).scalars())
+
+
 async def get_sighting(session: AsyncSession, sighting_id: int) -> Sighting | None:
     return await session.get(Sighting, sighting_id)

@@ -11,7 +11,11 @@ Telegram-like rate limits itself (real 429 replies with ``retry_after``) and ans
         api.migrate(GROUP, NEW_ID) # 400 with migrate_to_chat_id
         api.flood(times=3, retry_after=1)
         api.down(502)              # every method answers 502 until api.up()
+        api.fail("getChatMember", 400, "Bad Request: member list is inaccessible")
+        api.garble(times=1, how="html")  # the next sendMessage is sent, but its answer is unreadable
         await api.stop(); await api.start()  # connection refused in between; same port after
+
+Edits that change nothing answer "Bad Request: message is not modified", as Telegram does.
 
 Waits are event-driven: :meth:`wait_for` re-checks its condition whenever the double records a call
 (and every 50 ms for conditions on other state), so a generous timeout costs nothing when things go well.
@@ -90,6 +94,7 @@ class BotAPI:
     admins: dict[int, set[int]] = field(default_factory=dict)
     files: dict[str, bytes] = field(default_factory=dict)
     documents: list[tuple[int, str, bytes]] = field(default_factory=list)
+    photos: list[tuple[int, bytes]] = field(default_factory=list)
     latency: float = 0.0
     outage: int | None = None
     """HTTP status every method answers with (an injected outage), or None."""
@@ -103,6 +108,9 @@ class BotAPI:
         self._missing: set[int] = set()
         self._migrated: dict[int, int] = {}
         self._floods: list[tuple[int | None, float, int]] = []
+        self._failing: dict[str, APIError] = {}
+        self._garbles: list[str] = []
+        self._contents: dict[tuple[int, int], tuple[str, Json | None]] = {}
         self._chat_last: dict[int, tuple[float, float]] = {}
         self._group_times: dict[int, deque[float]] = {}
         self._global_times: deque[float] = deque()
@@ -238,6 +246,21 @@ class BotAPI:
         """The next ``times`` sends (to ``chat_id``, or any) get 429 with ``retry_after``."""
         self._floods.append((chat_id, retry_after, times))
 
+    def fail(self, method: str, status: int = 400, description: str = "Bad Request: not available") -> None:
+        """``method`` answers with this error from now on (``fail(method, 0)`` heals it)."""
+        if status:
+            self._failing[method] = APIError(status, description)
+        else:
+            self._failing.pop(method, None)
+
+    def garble(self, *, times: int = 1, how: str = "html") -> None:
+        """The next ``times`` sendMessage calls are carried out, but their 200 answer cannot be read.
+
+        ``how``: ``html`` (a proxy's page instead of JSON) or ``field`` (JSON with a field in a shape
+        the pinned aiogram cannot parse, as a newer Bot API might send).
+        """
+        self._garbles.extend([how] * times)
+
     # -- what the test reads --------------------------------------------------------------------------
     def messages(self, chat_id: int | None = None) -> list[Sent]:
         return [
@@ -285,6 +308,8 @@ class BotAPI:
             await asyncio.sleep(self.latency)
         if self.outage is not None:
             return _error(APIError(self.outage, "Bad Gateway"))
+        if method in self._failing:
+            return _error(self._failing[method])
         handler = getattr(self, f"_do_{method}", None)
         if handler is None:
             return _error(APIError(404, f"Not Found: method {method} is not in the double"))
@@ -292,6 +317,8 @@ class BotAPI:
             result = await handler(params)
         except APIError as exc:
             return _error(exc)
+        if method == "sendMessage" and self._garbles:
+            return _garbled(self._garbles.pop(0), result)
         return web.json_response({"ok": True, "result": result})
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
@@ -325,12 +352,25 @@ class BotAPI:
         return self._record(chat_id, params, "sendMessage")
 
     async def _do_editMessageText(self, params: Json) -> Json:
-        return self._record(int(params["chat_id"]), params, "editMessageText", int(params["message_id"]))
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        self._check_modified(chat_id, message_id, str(params.get("text") or ""), params.get("reply_markup"))
+        return self._record(chat_id, params, "editMessageText", message_id)
 
     async def _do_editMessageReplyMarkup(self, params: Json) -> Json:
-        return self._record(
-            int(params["chat_id"]), params, "editMessageReplyMarkup", int(params["message_id"])
-        )
+        chat_id, message_id = int(params["chat_id"]), int(params["message_id"])
+        text = self._contents.get((chat_id, message_id), ("", None))[0]
+        self._check_modified(chat_id, message_id, text, params.get("reply_markup"))
+        result = self._record(chat_id, {**params, "text": text}, "editMessageReplyMarkup", message_id)
+        return result
+
+    def _check_modified(self, chat_id: int, message_id: int, text: str, markup: Any) -> None:
+        markup = json.loads(markup) if isinstance(markup, str) else markup
+        if self._contents.get((chat_id, message_id)) == (text, markup or None):
+            raise APIError(
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup "
+                "are exactly the same as a current content and reply markup of the message",
+            )
 
     async def _do_answerCallbackQuery(self, params: Json) -> bool:
         return True
@@ -368,6 +408,19 @@ class BotAPI:
         }
         return result
 
+    async def _do_sendPhoto(self, params: Json) -> Json:
+        chat_id = int(params["chat_id"])
+        self._check_send(chat_id)
+        upload = params.get("photo")
+        if isinstance(upload, str) and upload.startswith("attach://"):
+            upload = params.get(upload.removeprefix("attach://"))
+        data = upload.file.read() if isinstance(upload, web.FileField) else b""
+        self.photos.append((chat_id, data))
+        result = self._record(chat_id, {**params, "text": params.get("caption") or ""}, "sendPhoto")
+        size = {"file_unique_id": "p", "width": 800, "height": 300, "file_size": len(data)}
+        result["photo"] = [{"file_id": f"photo{len(self.photos)}", **size}]
+        return result
+
     async def _do_getFile(self, params: Json) -> Json:
         file_id = str(params["file_id"])
         if file_id not in self.files:
@@ -392,6 +445,7 @@ class BotAPI:
             method,
         )
         self.sent.append(sent)
+        self._contents[(chat_id, sent.message_id)] = (sent.text, sent.reply_markup or None)
         self._activity.set()
         kind = "private" if chat_id > 0 else "supergroup"
         result: Json = {
@@ -471,6 +525,14 @@ async def _params(request: web.Request) -> Json:
         return dict(data) if isinstance(data, dict) else {}
     form = await request.post()
     return {key: value for key, value in form.items()}
+
+
+def _garbled(how: str, result: Json) -> web.Response:
+    if how == "html":
+        page = "<html><body><h1>200 OK</h1><p>Your request was forwarded.</p></body></html>"
+        return web.Response(text=page, content_type="text/html")
+    # A shape this aiogram does not know: ``chat`` as a list (a field it parses strictly).
+    return web.json_response({"ok": True, "result": {**result, "chat": [result["chat"]]}})
 
 
 def _error(exc: APIError) -> web.Response:

@@ -193,8 +193,9 @@ async def test_claims_mute_unmute_untrack_and_stop(env: Env) -> None:
     assert "No longer tracking #1" in await env.ask(USER, "/untrack 1")
     assert "no claims" in await env.ask(USER, "/claims")
     await env.ask(USER, f"/track {CLAIM}")
-    assert "deleted" in await env.ask(USER, "/stop")
-    # /stop commits after its reply
+    assert "This cannot be undone" in await env.ask(USER, "/stop")
+    assert await env.one(select(Chat.id).where(Chat.id == USER)) == [USER]  # nothing deleted before the tap
+    await env.press(USER, "Delete everything")
     await env.until(select(Chat).where(Chat.id == USER), lambda rows: rows == [])
     assert await env.one(select(Subscription)) == []
 
@@ -240,7 +241,7 @@ async def test_flood_control_answers_once_then_ignores(env: Env) -> None:
 
 async def test_admin_feeds_import_export_and_stats(env: Env) -> None:
     async with FeedServer() as server:
-        url = server.feed("/a", rss())
+        url = server.feed("/a", rss(("a1", "First story", "Text.")))
         env.settings.feeds.__dict__["allow_private_networks"] = True
         env.settings.telegram.__dict__["allow_private_feeds"] = True  # the bot's own switch
         assert "Added feed #1" in await env.ask(ADMIN, f"/addfeed {url}")

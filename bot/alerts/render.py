@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 TELEGRAM_LIMIT = 4096
 SHORT_CLAIM = 120
+WINDOW_WORDS = 80
+"""Matching cuts a run-on sentence into windows of this many words (bot.matching.text.sentences)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +51,19 @@ def shorten(text: str, limit: int) -> str:
     return cut + "…"
 
 
+_ENDS = ".!?…\"'”’»)]"
+
+
+def quoted(sentence: str) -> str:
+    """The sentence as quoted: a window cut from a longer run-on sentence shows "…" where it was cut."""
+    sentence = " ".join(sentence.split())
+    if len(sentence.split()) < WINDOW_WORDS:
+        return sentence
+    if sentence[:1].islower():
+        sentence = "…" + sentence
+    return sentence if sentence.endswith(tuple(_ENDS)) else sentence + "…"
+
+
 def _bold_terms(sentence: str, terms: tuple[str, ...]) -> str:
     """Escape ``sentence`` and set the matched ``terms`` in bold (whole words, any case)."""
     words = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
@@ -62,6 +77,14 @@ def _bold_terms(sentence: str, terms: tuple[str, ...]) -> str:
         last = found.end()
     out.append(html.escape(sentence[last:]))
     return "".join(out)
+
+
+def distinct(sources: tuple[Source, ...]) -> tuple[Source, ...]:
+    """One source per name (two feeds of one channel are one source to a reader); the first link wins."""
+    seen: dict[str, Source] = {}
+    for source in sources:
+        seen.setdefault(" ".join(source.name.split()).casefold(), source)
+    return tuple(seen.values())
 
 
 def _link(text: str, url: str | None) -> str:
@@ -82,13 +105,14 @@ def to_html(alert: Alert) -> str:
     lines += [f"• {html.escape(shorten(change, 200))}" for change in alert.changes[:10]]
     lines.append(_link(shorten(alert.headline, 300) or "(untitled story)", alert.link))
     quote_at = len(lines)
-    if alert.sources:
-        names = ", ".join(_link(shorten(s.name, 80), s.link) for s in alert.sources[:5])
-        more = f" +{len(alert.sources) - 5}" if len(alert.sources) > 5 else ""
+    sources = distinct(alert.sources)
+    if sources:
+        names = ", ".join(_link(shorten(s.name, 80), s.link) for s in sources[:5])
+        more = f" +{len(sources) - 5}" if len(sources) > 5 else ""
         lines.append(f"Sources: {names}{more}")
     lines.append(f"Score {alert.score:.0f}/100")
     budget = TELEGRAM_LIMIT - len("\n".join(lines)) - len("\n<blockquote></blockquote>")
-    sentence = alert.sentence
+    sentence = quoted(alert.sentence)
     quote = _bold_terms(sentence, alert.terms)
     while len(quote) > budget and sentence:
         sentence = shorten(sentence, max(len(sentence) - max(len(quote) - budget, 16), 1))
@@ -108,9 +132,9 @@ def to_text(alert: Alert) -> str:
     ]
     lines += [f"    {change}" for change in alert.changes]
     lines.append(f"    story: {alert.headline}" + (f" <{alert.link}>" if alert.link else ""))
-    lines.append(f'    "{shorten(alert.sentence, 400)}"')
+    lines.append(f'    "{shorten(quoted(alert.sentence), 400)}"')
     if alert.sources:
-        lines.append("    sources: " + ", ".join(s.name for s in alert.sources))
+        lines.append("    sources: " + ", ".join(s.name for s in distinct(alert.sources)))
     return "\n".join(lines)
 
 

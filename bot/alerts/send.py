@@ -12,9 +12,10 @@ Failures, by what the transport says (:class:`SendError`):
 ``outage_backoff_max``, counts no attempt and loses nothing — the next drain after the pause probes again;
 ``chat_gone`` (403, chat not found) deactivates the chat and drops what it was still owed;
 ``migrate_to`` moves the chat's subscriptions and pending deliveries to the new id (sent next batch);
-``retry_after`` (429) waits within the drain, bounded by ``retry_after_cap``/``retry_after_tries``,
-then reschedules; ``permanent`` drops the delivery; anything else retries with exponential backoff
-until ``max_attempts``.
+``maybe_sent`` (an answer came but could not be read) counts an attempt and resends once at most
+(storage.outbox.mark_maybe_sent); ``retry_after`` (429) waits within the drain, bounded by
+``retry_after_cap``/``retry_after_tries``, then reschedules; ``permanent`` drops the delivery; anything
+else retries with exponential backoff until ``max_attempts``.
 
 Several senders may drain one PostgreSQL outbox (``--role bot`` in webhook mode): claims skip deliveries
 and chats another sender holds (storage.outbox.claim_pending), so no delivery goes out twice and a chat is
@@ -51,7 +52,8 @@ class SendError(Exception):
     """A delivery failed; ``retry_after`` set means try again later, ``permanent`` means give up.
 
     ``chat_gone``: the chat blocked the bot or no longer exists; ``migrate_to``: the group now lives
-    under that id; ``outage``: the Bot API itself is unreachable or failing (nothing about this message).
+    under that id; ``outage``: the Bot API itself is unreachable or failing (nothing about this message);
+    ``maybe_sent``: the request was answered, but the answer could not be read.
     """
 
     def __init__(
@@ -63,8 +65,10 @@ class SendError(Exception):
         chat_gone: bool = False,
         migrate_to: int | None = None,
         outage: bool = False,
+        maybe_sent: bool = False,
     ) -> None:
         super().__init__(reason)
+        self.maybe_sent = maybe_sent
         self.retry_after = retry_after
         self.permanent = permanent or chat_gone
         self.chat_gone = chat_gone
@@ -254,6 +258,10 @@ class Sender:
                 result.outages += 1
                 self.outage.failed(error)
                 return False
+            self.outage.ok()  # it answered: the Bot API is up
+            if error.maybe_sent:
+                await self._maybe_sent(item, error, result)
+                return True
             if self._wait_in_drain(error, tries):
                 tries += 1
                 result.flood_waits += 1
@@ -270,6 +278,23 @@ class Sender:
             exc.retry_after is not None
             and exc.retry_after <= self.settings.retry_after_cap
             and tries < self.settings.retry_after_tries
+        )
+
+    async def _maybe_sent(self, item: Outgoing, exc: SendError, result: DrainResult) -> None:
+        at = self.clock() + timedelta(seconds=self.settings.backoff_base)
+        async with self.sessionmaker.begin() as session:
+            again = [
+                await outbox.mark_maybe_sent(session, delivery_id, error=str(exc), at=at)
+                for delivery_id in item.delivery_ids
+            ]
+        result.retried += sum(again)
+        result.dropped += len(again) - sum(again)
+        logger.warning(
+            "deliveries %s to chat %d %s: %s",
+            item.delivery_ids,
+            item.chat_id,
+            "may have been sent; sending once more" if any(again) else "may have been sent twice; not again",
+            exc,
         )
 
     async def _failed(self, item: Outgoing, exc: SendError, result: DrainResult) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from aiogram import Bot
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError
 from aiogram.types import Chat as TgChat
 from aiogram.types import Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +16,7 @@ from bot.telegram.errors import UNKNOWN, UserError
 from storage import chats
 from storage.models import Chat
 
+logger = logging.getLogger(__name__)
 GROUPS = ("group", "supergroup")
 
 
@@ -55,7 +58,14 @@ async def require_chat_admin(bot: Bot, chat: TgChat, user: User | None) -> None:
     if chat.type not in GROUPS:
         return
     if user is not None:
-        member = await bot.get_chat_member(chat.id, user.id)
+        try:
+            member = await bot.get_chat_member(chat.id, user.id)
+        except (TelegramAPIError, ClientDecodeError) as exc:  # no rights, an emulator without it, network
+            logger.warning("getChatMember in chat %d failed: %s", chat.id, exc)
+            raise UserError(
+                "I could not check whether you are an admin of this group, so I changed nothing. "
+                "Make sure I am a member of the group (an admin, for a channel), then try again."
+            ) from None
         if member.status in ("creator", "administrator"):
             return
     raise UserError("Only this group's admins can change what it tracks or its settings.")

@@ -17,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.feedbook import add_feed, export_opml, import_opml
 from bot.pipeline.opml import OpmlError
-from bot.pipeline.urlguard import UnsafeURLError, redact
+from bot.pipeline.urlguard import UnsafeURLError, check_url, redact
 from bot.settings import Settings
 from bot.telegram.access import require_bot_admin
 from bot.telegram.errors import UserError
-from bot.telegram.format import ago, esc
+from bot.telegram.feedcheck import FeedUnusable, describe, try_feed
+from bot.telegram.format import ago, esc, plural
+from bot.telegram.replies import Reply
 from storage import feeds, outbox
 from storage.models import Chat, Claim
 from storage.ticks import last_tick
@@ -29,34 +31,41 @@ from storage.ticks import last_tick
 
 async def addfeed(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings
-) -> None:
+) -> Reply:
     if not settings.telegram.users_can_add_feeds:
         require_bot_admin(settings, message.from_user)
     url = (command.args or "").strip()
     if not url:
         raise UserError("Which feed? For example: /addfeed https://example.com/rss")
     try:
+        await check_url(url, trusted=False, allow_private=settings.telegram.allow_private_feeds)
+        parsed = await try_feed(url, settings.feeds)
         feed = await add_feed(
-            session, url, settings.feeds, trusted=False, allow_private=settings.telegram.allow_private_feeds
+            session,
+            url,
+            settings.feeds,
+            trusted=False,
+            title=parsed.title,
+            allow_private=settings.telegram.allow_private_feeds,
         )
-    except UnsafeURLError as exc:
+    except (UnsafeURLError, FeedUnusable) as exc:
         raise UserError(f"I can't add that feed: {exc}") from None
     except feeds.FeedExistsError as exc:
         raise UserError(f"That feed is already there as #{exc.feed.id}.") from None
-    await message.answer(f"Added feed #{feed.id} {esc(redact(feed.url))}; its first poll is a baseline.")
+    return message.answer(f"Added feed #{feed.id}: {describe(parsed, redact(feed.url))}")
 
 
 async def removefeed(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings
-) -> None:
+) -> Reply:
     require_bot_admin(settings, message.from_user)
     ref = (command.args or "").strip().lstrip("#")
     if not ref.isdigit() or not await feeds.remove_feed(session, int(ref)):
         raise UserError("There is no such feed; /feeds lists them.")
-    await message.answer(f"Removed feed #{ref}.")
+    return message.answer(f"Removed feed #{ref}.")
 
 
-async def import_(message: Message, session: AsyncSession, settings: Settings, bot: Bot) -> None:
+async def import_(message: Message, session: AsyncSession, settings: Settings, bot: Bot) -> Reply:
     require_bot_admin(settings, message.from_user)
     document = message.document or (message.reply_to_message.document if message.reply_to_message else None)
     if document is None:
@@ -75,20 +84,20 @@ async def import_(message: Message, session: AsyncSession, settings: Settings, b
         )
     except OpmlError as exc:
         raise UserError(f"I can't import that file: {exc}") from None
-    lines = [f"Imported {len(report.added)} feed(s)."]
+    lines = [f"Imported {plural(len(report.added), 'feed')}."]
     lines += [f"• {esc(problem, 200)}" for problem in report.problems[:20]]
-    await message.answer("\n".join(lines))
+    return message.answer("\n".join(lines))
 
 
-async def export(message: Message, session: AsyncSession, settings: Settings) -> None:
+async def export(message: Message, session: AsyncSession, settings: Settings) -> Reply:
     require_bot_admin(settings, message.from_user)
     data = export_opml(await feeds.list_feeds(session))
-    await message.answer_document(
+    return message.answer_document(
         BufferedInputFile(data, filename="claimbot-feeds.opml"), caption="The feeds, as OPML."
     )
 
 
-async def stats(message: Message, session: AsyncSession, settings: Settings) -> None:
+async def stats(message: Message, session: AsyncSession, settings: Settings) -> Reply:
     require_bot_admin(settings, message.from_user)
     now = datetime.now(UTC)
     all_feeds = await feeds.list_feeds(session)
@@ -112,7 +121,7 @@ async def stats(message: Message, session: AsyncSession, settings: Settings) -> 
         ),
         f"Chats: {chats_n or 0} active · claims: {claims_n or 0}",
     ]
-    await message.answer("\n".join(lines))
+    return message.answer("\n".join(lines))
 
 
 def make_router() -> Router:

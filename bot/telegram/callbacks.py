@@ -31,3 +31,9 @@ class Policy(CallbackData, prefix="set"):
 
     field: Literal["notify", "digest_hour", "cooldown", "quiet", "tz"]
     value: str
+
+
+class Stop(CallbackData, prefix="stop"):
+    """/stop asks first: delete this chat's data (``yes``) or keep it (``no``)."""
+
+    action: Literal["yes", "no"]

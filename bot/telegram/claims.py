@@ -1,47 +1,51 @@
-"""/claims (this chat's claims, paginated) and /claim <id> (one claim's history)."""
+"""/claims (this chat's claims, paginated) and /claim <id> (one claim's history, and its timeline picture)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.alerts.render import shorten
 from bot.settings import Settings
+from bot.telegram import timeline
 from bot.telegram.access import topic_of
 from bot.telegram.callbacks import ClaimsPage
 from bot.telegram.errors import UserError
-from bot.telegram.format import ago, claim_ref, esc, sparkline, weekly
+from bot.telegram.format import ago, claim_ref, esc, local_time, plural, sparkline, weekly
 from bot.telegram.keyboards import pages_keyboard
+from bot.telegram.replies import Reply
 from storage import chats
 from storage.claims import get_claim, states_of
-from storage.models import Claim, Sighting, Subscription
-from storage.sightings import sightings_of
+from storage.models import Claim, ClaimState, Sighting, Subscription
+from storage.sightings import sighting_times, sightings_of
 
 NOT_YOURS = "This chat does not track claim #{ref}. /claims lists the ones it does."
 
 
-async def list_claims(message: Message, session: AsyncSession, settings: Settings) -> None:
+async def list_claims(message: Message, session: AsyncSession, settings: Settings) -> Reply:
     text, markup = await _page(
         session, message.chat.id, topic_of(message), 0, settings.telegram.claims_page_size
     )
-    await message.answer(text, reply_markup=markup)
+    return message.answer(text, reply_markup=markup)
 
 
 async def turn_page(
     query: CallbackQuery, callback_data: ClaimsPage, session: AsyncSession, settings: Settings
-) -> None:
-    await query.answer()
+) -> Reply:
     if not isinstance(query.message, Message):
-        return
+        return query.answer()
     size = settings.telegram.claims_page_size
     text, markup = await _page(
         session, query.message.chat.id, topic_of(query.message), callback_data.page, size
     )
-    await query.message.edit_text(text, reply_markup=markup)
+    return query.answer(), query.message.edit_text(text, reply_markup=markup)
 
 
 async def _page(
@@ -79,9 +83,10 @@ async def _page(
             continue
         moments = [at for cid, at in recent if cid == sub.claim_id]
         muted = " 🔕" if sub.muted_until and sub.muted_until > now else ""
+        last = ago(max(moments, default=None), now)
         lines.append(
             f"<b>#{claim.id}</b> {esc(claim.text, 60)}{muted}\n"
-            f"    {totals.get(claim.id, 0)} sightings · last {ago(max(moments, default=None), now)} · "
+            f"    {plural(totals.get(claim.id, 0), 'sighting')} · last {last} · "
             f"<code>{sparkline(weekly(moments, now))}</code>"
         )
     return "\n".join(lines), pages_keyboard(page, pages)
@@ -89,7 +94,7 @@ async def _page(
 
 async def show_claim(
     message: Message, command: CommandObject, session: AsyncSession, settings: Settings
-) -> None:
+) -> Reply:
     ref = claim_ref(command.args)
     if ref is None:
         raise UserError("Which claim? For example: /claim 12")
@@ -97,7 +102,34 @@ async def show_claim(
     claim = await get_claim(session, ref) if sub is not None else None
     if sub is None or claim is None:
         raise UserError(NOT_YOURS.format(ref=ref))
-    await message.answer(await _history(session, claim, sub, settings))
+    history = message.answer(await _history(session, claim, sub, settings))
+    if not timeline.available():
+        return history  # without the plot extra, the text alone
+    states = await states_of(session, claim.id)
+    today = datetime.now(UTC).date()
+    since = datetime.combine(today - timedelta(days=timeline.DAYS - 1), time(), UTC)
+    line = timeline.timeline(
+        await sighting_times(session, claim.id, since=since),
+        [timeline.Change(s.created_at.date(), s.note, s.reverted_at is not None) for s in states[1:]],
+        today=today,
+        born=claim.created_at.date(),
+    )
+    png = await asyncio.to_thread(timeline.draw, line, f"#{claim.id} {shorten(claim.text, 70)}")
+    if png is None:
+        return history
+    photo = BufferedInputFile(png, filename=f"claim-{claim.id}.png")
+    caption = _caption(claim, states, sum(line.counts), len(line.counts))
+    return message.answer_photo(photo, caption=caption), history
+
+
+def _caption(claim: Claim, states: Sequence[ClaimState], sightings: int, days: int) -> str:
+    """The picture's caption: the claim and its current state."""
+    current = [s for s in states if s.reverted_at is None]
+    now = "as first stated" if len(current) <= 1 else current[-1].note or "updated"
+    return (
+        f"<b>#{claim.id}</b> {esc(claim.text, 200)}\n"
+        f"Now: {esc(now, 300)} · {plural(sightings, 'sighting')} in {days} days"
+    )
 
 
 async def _history(session: AsyncSession, claim: Claim, sub: Subscription, settings: Settings) -> str:
@@ -110,7 +142,8 @@ async def _history(session: AsyncSession, claim: Claim, sub: Subscription, setti
     if claim.article_link or claim.article_title:
         lines.insert(1, _article_line(claim))
     if sub.muted_until and sub.muted_until > now:
-        lines.append(f"🔕 Muted until {sub.muted_until:%Y-%m-%d %H:%M} UTC")
+        chat = await chats.get_chat(session, sub.chat_id)
+        lines.append(f"🔕 Muted until {local_time(sub.muted_until, chat.timezone if chat else 'UTC')}")
     lines.append("\n<b>States</b>")
     for state in (await states_of(session, claim.id))[-6:]:
         reverted = " (reverted)" if state.reverted_at else ""

@@ -10,14 +10,18 @@ import html
 import logging
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 
 from bot.claimbook import ClaimError
+from bot.telegram.format import sentence_case
+from bot.telegram.replies import Reply, not_modified
 
 logger = logging.getLogger(__name__)
 
 UNKNOWN = "I don't know that command. /help lists what I can do."
+TRACK_EXAMPLE = "/track Russia moved hundreds of tanks to the border"
 
 
 class UserError(Exception):
@@ -25,10 +29,17 @@ class UserError(Exception):
 
 
 async def user_mistake(event: ErrorEvent) -> None:
-    await _tell(event, str(event.exception))
+    text = sentence_case(str(event.exception))
+    if isinstance(event.exception, ClaimError):  # worded for the CLI too: add the bot's example
+        text += f" For example: {TRACK_EXAMPLE}"
+    await _tell(event, text)
 
 
 async def unexpected(event: ErrorEvent) -> None:
+    if isinstance(event.exception, TelegramBadRequest) and not_modified(event.exception):
+        if event.update.callback_query is not None:  # a repeated tap: done already; stop the spinner
+            await _tell(event, "")
+        return
     logger.error("update %d failed", event.update.update_id, exc_info=event.exception)
     await _tell(event, "Something went wrong on my side; please try again in a moment.")
 
@@ -39,13 +50,13 @@ async def _tell(event: ErrorEvent, text: str) -> None:
         if update.message is not None:
             await update.message.answer(html.escape(text, quote=False))
         elif update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(text[:200] or None, show_alert=bool(text))
     except Exception:  # the apology itself failed (blocked, network): nothing more to do
         logger.warning("could not tell the user about a failed update", exc_info=True)
 
 
-async def unknown_command(message: Message) -> None:
-    await message.answer(UNKNOWN)
+async def unknown_command(message: Message) -> Reply:
+    return message.answer(UNKNOWN)
 
 
 def make_router() -> Router:

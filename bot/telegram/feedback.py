@@ -1,5 +1,9 @@
 """An alert's buttons: ✅ and ❌ are stored on the sighting and move this subscription's threshold offset.
 
+A claim is shared by every chat that tracks it, and so is the answer on an alert: the latest ✅ or ❌,
+from any chat or admin, decides. ❌ on a ``changed`` alert undoes the change it reported (the claim is back
+to its state before, and the next story is compared with that); a later ✅ brings the change back.
+
 Each ❌ raises the offset by ``telegram.feedback_step`` (never above ``telegram.feedback_cap``); each ✅
 moves it one step back toward zero (never below); the same answer again changes nothing. 🔕 mutes
 the claim here for ``telegram.mute_button_hours``.
@@ -18,7 +22,9 @@ from bot.telegram.access import require_chat_admin, topic_of
 from bot.telegram.callbacks import Feedback
 from bot.telegram.errors import UserError
 from bot.telegram.keyboards import feedback_keyboard
+from bot.telegram.replies import Reply
 from storage import chats
+from storage.claims import answer_state
 from storage.models import Subscription
 from storage.sightings import get_sighting
 
@@ -35,7 +41,7 @@ def moved_offset(offset: float, answer: str, previous: str | None, step: float, 
 
 async def on_feedback(
     query: CallbackQuery, callback_data: Feedback, session: AsyncSession, bot: Bot, settings: Settings
-) -> None:
+) -> Reply:
     if not isinstance(query.message, Message):
         raise UserError("That alert is too old to answer.")
     await require_chat_admin(bot, query.message.chat, query.from_user)
@@ -46,18 +52,21 @@ async def on_feedback(
     if sub is None or sighting is None or sighting.claim_id != callback_data.claim:
         raise UserError(f"This chat no longer tracks claim #{callback_data.claim}.")
     if callback_data.action == "mute":
-        await query.answer(_mute(sub, settings))
-        return
+        return query.answer(_mute(sub, settings))
     answer = ANSWERS[callback_data.action]
     tg = settings.telegram
     sub.threshold_offset = moved_offset(
         sub.threshold_offset, answer, sighting.feedback, tg.feedback_step, tg.feedback_cap
     )
     sighting.feedback = answer
+    state = await answer_state(session, sighting.id, wrong=answer == "wrong")
     bar = settings.matching.alert_threshold + sub.threshold_offset
-    await query.answer(f"Thanks. Claim #{sub.claim_id} now alerts here from score {bar:.0f}.")
-    await query.message.edit_reply_markup(
-        reply_markup=feedback_keyboard(callback_data.claim, callback_data.sighting, answer)
+    undone = " The change it reported is undone." if state is not None and answer == "wrong" else ""
+    return (
+        query.answer(f"Thanks.{undone} Claim #{sub.claim_id} now alerts here from score {bar:.0f}."),
+        query.message.edit_reply_markup(
+            reply_markup=feedback_keyboard(callback_data.claim, callback_data.sighting, answer)
+        ),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline.urlguard import redact
 from bot.telegram.format import ago, esc
+from bot.telegram.replies import Reply
 from storage import feeds
 from storage.models import Feed
 
@@ -25,10 +26,10 @@ def health(feed: Feed) -> str:
     return "✅ ok" if feed.last_ok_at else "⏳ not polled yet"
 
 
-async def list_feeds(message: Message, session: AsyncSession) -> None:
+async def list_feeds(message: Message, session: AsyncSession) -> Reply:
     all_feeds = await feeds.list_feeds(session)
     if not all_feeds:
-        await message.answer("No feeds yet.")
+        return message.answer("No feeds yet.")
         return
     now = datetime.now(UTC)
     lines = [f"<b>Feeds</b> ({len(all_feeds)})"]
@@ -39,7 +40,7 @@ async def list_feeds(message: Message, session: AsyncSession) -> None:
             lines.append(f"    <i>{esc(feed.last_error, 120)}</i>")
     if len(all_feeds) > SHOWN:
         lines.append(f"… and {len(all_feeds) - SHOWN} more")
-    await message.answer("\n".join(lines))
+    return message.answer("\n".join(lines))
 
 
 def make_router() -> Router:

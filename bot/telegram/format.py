@@ -6,6 +6,7 @@ import html
 import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.alerts.render import shorten
 
@@ -41,6 +42,29 @@ def weekly(moments: Sequence[datetime], now: datetime, weeks: int = 8) -> list[i
         if 0 <= age < weeks:
             counts[weeks - 1 - age] += 1
     return counts
+
+
+def plural(count: int, word: str) -> str:
+    """``1 sighting``, ``2 sightings``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def local_time(moment: datetime, zone: str) -> str:
+    """``2026-12-03 19:45 Europe/Berlin``: a moment in the chat's time zone (UTC if it is unknown)."""
+    try:
+        tz = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        tz, zone = ZoneInfo("UTC"), "UTC"
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M} {zone}"
+
+
+def sentence_case(text: str) -> str:
+    """A message as a sentence: capital first letter, closing full stop (errors come in lower case)."""
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?", "…", ")")) else text + "."
 
 
 def parse_duration(text: str) -> timedelta | None:

@@ -13,6 +13,8 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject, Update, User
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.telegram import replies
+
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -46,7 +48,11 @@ class ChatOrder(BaseMiddleware):
 
 
 class DbSession(BaseMiddleware):
-    """``session`` for the handlers: one transaction per update, committed when the handler returns."""
+    """``session`` for the handlers: one transaction per update, committed when the handler returns.
+
+    The replies the handler returns are sent after the commit, so a failed commit never follows a reply
+    that announced its change; the user gets the error router's apology instead.
+    """
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
         self.sessionmaker = sessionmaker
@@ -54,26 +60,59 @@ class DbSession(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         async with self.sessionmaker.begin() as session:
             data["session"] = session
-            return await handler(event, data)
+            result = await handler(event, data)
+        if not replies.is_reply(result):
+            return result
+        await replies.send(result)
+        return None
 
 
 class FloodControl(BaseMiddleware):
-    """At most ``limit`` updates per user per ``period`` seconds; the rest are ignored after one warning."""
+    """At most ``limit`` messages per user per ``period`` seconds; the rest are ignored after one warning.
+
+    Taps on buttons are cheap and people tap in bursts (pages, settings): they have their own, larger
+    budget, and every tap is answered — one over budget with a short "slow down" — so no button is left
+    spinning in the client.
+    """
+
+    TAPS_PER_MESSAGE = 3
 
     def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.limit, self.period, self.clock = limit, period, clock
-        self._seen: dict[int, deque[float]] = {}
+        self._messages = _Window(limit, period, clock)
+        self._taps = _Window(limit * self.TAPS_PER_MESSAGE, period, clock)
         self._warned: set[int] = set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self.allow(user.id):
+        if user is None or not isinstance(event, Update):
             return await handler(event, data)
-        if user.id not in self._warned and isinstance(event, Update):
+        if event.callback_query is not None:
+            if self._taps.allow(user.id):
+                return await handler(event, data)
+            logger.info("flood control: a tap from user %d answered without work", user.id)
+            await event.callback_query.answer(SLOW_DOWN)
+            return None
+        if self._messages.allow(user.id):
+            self._warned.discard(user.id)
+            return await handler(event, data)
+        if user.id not in self._warned and event.message is not None:
             self._warned.add(user.id)
-            await _warn(event)
+            await event.message.answer(TOO_FAST)
         logger.info("flood control: ignoring an update from user %d", user.id)
         return None
+
+
+TOO_FAST = "You are sending commands too fast; I will answer again in a minute."
+SLOW_DOWN = "Slow down a little, please: try again in a few seconds."
+
+
+class _Window:
+    """Per-user counts in a sliding window of ``period`` seconds."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float]) -> None:
+        self.limit, self.period, self.clock = limit, period, clock
+        self._seen: dict[int, deque[float]] = {}
 
     def allow(self, user_id: int) -> bool:
         now = self.clock()
@@ -83,15 +122,6 @@ class FloodControl(BaseMiddleware):
         if len(seen) >= self.limit:
             return False
         seen.append(now)
-        self._warned.discard(user_id)
         if len(self._seen) > 10_000:
             self._seen = {u: s for u, s in self._seen.items() if s and s[-1] > now - self.period}
         return True
-
-
-async def _warn(update: Update) -> None:
-    text = "You are sending commands too fast; I will answer again in a minute."
-    if update.message is not None:
-        await update.message.answer(text)
-    elif update.callback_query is not None:
-        await update.callback_query.answer(text)

@@ -20,6 +20,7 @@ from bot.telegram.access import place_of, require_chat_admin
 from bot.telegram.callbacks import Policy
 from bot.telegram.errors import UserError
 from bot.telegram.format import esc
+from bot.telegram.replies import Reply
 from storage.models import Chat, Subscription
 
 NOTIFY = {"all": "Every sighting", "changes": "Changes only", "digest": "Daily digest"}
@@ -41,7 +42,7 @@ def policy(chat: Chat, settings: Settings) -> dict[str, Any]:
 
 async def show(
     message: Message, command: CommandObject, session: AsyncSession, bot: Bot, settings: Settings
-) -> None:
+) -> Reply:
     place = await place_of(session, message)
     args = (command.args or "").split()
     if len(args) == 2 and args[0] == "tz":
@@ -49,19 +50,21 @@ async def show(
         await _apply(session, place.chat, "tz", args[1])
     elif args:
         raise UserError("Use the buttons, or set a time zone: /settings tz Europe/Berlin")
-    await message.answer(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings))
+    return message.answer(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings))
 
 
 async def change(
     query: CallbackQuery, callback_data: Policy, session: AsyncSession, bot: Bot, settings: Settings
-) -> None:
+) -> Reply:
     if not isinstance(query.message, Message):
         raise UserError("That menu is too old; send /settings again.")
     await require_chat_admin(bot, query.message.chat, query.from_user)
     place = await place_of(session, query.message)
     await _apply(session, place.chat, callback_data.field, callback_data.value)
-    await query.answer("Saved.")
-    await query.message.edit_text(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings))
+    return (
+        query.answer("Saved."),
+        query.message.edit_text(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings)),
+    )
 
 
 async def _apply(session: AsyncSession, chat: Chat, field: str, value: str) -> None:

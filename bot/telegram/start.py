@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from aiogram import Bot, Router
 from aiogram.filters import Command, CommandStart
-from aiogram.types import BotCommand, Message
+from aiogram.types import BotCommand, CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.telegram.access import place_of, require_chat_admin
+from bot.telegram.callbacks import Stop
+from bot.telegram.errors import UserError
+from bot.telegram.replies import Reply
 from storage import chats
 
 HELP: list[tuple[str, str, str]] = [
@@ -43,22 +46,44 @@ WELCOME = (
 )
 
 
-async def start(message: Message, session: AsyncSession) -> None:
+async def start(message: Message, session: AsyncSession) -> Reply:
     await place_of(session, message)
-    await message.answer(WELCOME)
+    return message.answer(WELCOME)
 
 
-async def help_(message: Message) -> None:
+async def help_(message: Message) -> Reply:
     lines = ["<b>Commands</b>"]
     lines += [f"/{name} — {about}\n    <code>{example}</code>" for name, about, example in HELP]
     lines.append("\nAdmins: " + ", ".join(f"/{name}" for name, _, _ in ADMIN_HELP))
-    await message.answer("\n".join(lines))
+    return message.answer("\n".join(lines))
 
 
-async def stop(message: Message, session: AsyncSession, bot: Bot) -> None:
+async def stop(message: Message, session: AsyncSession, bot: Bot) -> Reply:
     await require_chat_admin(bot, message.chat, message.from_user)
-    await chats.delete_chat(session, message.chat.id)
-    await message.answer("Stopped: this chat's subscriptions and settings are deleted. /start to come back.")
+    count = await chats.count_subscriptions(session, message.chat.id)
+    tracked = f"the {count} claim{'' if count == 1 else 's'} it tracks" if count else "its settings"
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(text="🗑 Delete everything", callback_data=Stop(action="yes").pack()),
+                InlineKeyboardButton(text="Keep", callback_data=Stop(action="no").pack()),
+            ]
+        ]
+    )
+    return message.answer(
+        f"Stop and delete this chat's data ({tracked})? This cannot be undone.", reply_markup=keyboard
+    )
+
+
+async def confirm_stop(query: CallbackQuery, callback_data: Stop, session: AsyncSession, bot: Bot) -> Reply:
+    if not isinstance(query.message, Message):
+        raise UserError("That question is too old; send /stop again.")
+    await require_chat_admin(bot, query.message.chat, query.from_user)
+    if callback_data.action == "no":
+        return query.answer(), query.message.edit_text("Nothing was deleted.")
+    await chats.delete_chat(session, query.message.chat.id)
+    done = "Stopped: this chat's subscriptions and settings are deleted. /start to come back."
+    return query.answer(), query.message.edit_text(done)
 
 
 def make_router() -> Router:
@@ -67,4 +92,5 @@ def make_router() -> Router:
     router.message.register(start, CommandStart())
     router.message.register(help_, Command("help"))
     router.message.register(stop, Command("stop"))
+    router.callback_query.register(confirm_stop, Stop.filter())
     return router

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.telegram.access import require_chat_admin, topic_of
 from bot.telegram.claims import NOT_YOURS
 from bot.telegram.errors import UserError
-from bot.telegram.format import claim_ref, parse_duration
+from bot.telegram.format import claim_ref, local_time, parse_duration
+from bot.telegram.replies import Reply
 from storage import chats
 from storage.models import Subscription
 
@@ -32,29 +33,31 @@ async def _subscription(
     return sub
 
 
-async def untrack(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> None:
+async def untrack(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> Reply:
     sub = await _subscription(message, command, session, bot)
     await chats.unsubscribe(session, sub.chat_id, sub.claim_id, topic_id=sub.topic_id)
-    await message.answer(f"No longer tracking #{sub.claim_id} here.")
+    return message.answer(f"No longer tracking #{sub.claim_id} here.")
 
 
-async def mute(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> None:
+async def mute(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> Reply:
     sub = await _subscription(message, command, session, bot)
     parts = (command.args or "").split()
     span = parse_duration(parts[1]) if len(parts) > 1 else FOREVER
     if span is None:
         raise UserError("Mute for how long? For example: /mute 12 2h (m, h, d or w), or /mute 12 for good.")
     sub.muted_until = datetime.now(UTC) + span
-    until = "until /unmute" if span == FOREVER else f"until {sub.muted_until:%Y-%m-%d %H:%M} UTC"
-    await message.answer(
+    chat = await chats.get_chat(session, sub.chat_id)
+    zone = chat.timezone if chat else "UTC"
+    until = "until /unmute" if span == FOREVER else f"until {local_time(sub.muted_until, zone)}"
+    return message.answer(
         f"🔕 #{sub.claim_id} muted {until}. Sightings are still recorded: /claim {sub.claim_id}."
     )
 
 
-async def unmute(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> None:
+async def unmute(message: Message, command: CommandObject, session: AsyncSession, bot: Bot) -> Reply:
     sub = await _subscription(message, command, session, bot)
     sub.muted_until = None
-    await message.answer(f"🔔 #{sub.claim_id} unmuted.")
+    return message.answer(f"🔔 #{sub.claim_id} unmuted.")
 
 
 def make_router() -> Router:

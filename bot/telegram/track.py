@@ -20,8 +20,9 @@ from bot.telegram.access import Place, place_of, require_chat_admin
 from bot.telegram.backfill import backfill
 from bot.telegram.callbacks import Duplicate
 from bot.telegram.errors import UserError
-from bot.telegram.format import esc
+from bot.telegram.format import esc, plural
 from bot.telegram.keyboards import duplicates_keyboard
+from bot.telegram.replies import Reply
 from storage import chats
 from storage.claims import get_claim
 from storage.models import Claim, Sighting
@@ -37,7 +38,7 @@ async def track(
     bot: Bot,
     settings: Settings,
     claims: ClaimSet,
-) -> None:
+) -> Reply:
     if not (command.args or "").strip():
         raise UserError(USAGE)
     if first_link(command.args or "") == (command.args or "").strip():  # /track <link>: an article
@@ -55,18 +56,17 @@ async def track(
     ]
     if similar:
         place.chat.settings = {**place.chat.settings, "pending_track": {"text": text, "topic": place.topic}}
-        await message.answer(
+        return message.answer(
             "Similar claims are tracked already. Follow one of them, or create yours?",
             reply_markup=duplicates_keyboard(similar),
         )
-        return
     claim = await create_claim(session, text, created_by_chat=place.chat.id)
-    await message.answer(await _follow(session, place, claim, settings, new=True))
+    return message.answer(await _follow(session, place, claim, settings, new=True))
 
 
 async def choose(
     query: CallbackQuery, callback_data: Duplicate, session: AsyncSession, bot: Bot, settings: Settings
-) -> None:
+) -> Reply:
     if not isinstance(query.message, Message):
         raise UserError("That message is too old; send /track again.")
     await require_chat_admin(bot, query.message.chat, query.from_user)
@@ -85,8 +85,7 @@ async def choose(
         place = Place(place.chat, int(pending.get("topic") or 0))
         reply = await _follow(session, place, claim, settings, new=True)
     place.chat.settings = {k: v for k, v in place.chat.settings.items() if k != "pending_track"}
-    await query.answer()
-    await query.message.edit_text(reply)
+    return query.answer(), query.message.edit_text(reply)
 
 
 async def _check_room(session: AsyncSession, place: Place, settings: Settings) -> None:
@@ -128,7 +127,7 @@ def _how(claim: Claim, settings: Settings) -> list[str]:
 def _found(found: list[Sighting]) -> list[str]:
     if not found:
         return ["No sightings in the stories of the last 30 days yet; I will tell you when one comes."]
-    lines = [f"<b>{len(found)}</b> sighting(s) in the stories of the last 30 days:"]
+    lines = [f"<b>{plural(len(found), 'sighting')}</b> in the stories of the last 30 days:"]
     for s in found[:5]:
         headline = esc(s.story_title or "(untitled)", 120)
         link = f'<a href="{esc(s.story_link)}">{headline}</a>' if s.story_link else headline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -37,9 +38,38 @@ _GONE = (
 )
 
 
+class UnreadableAnswer(ClientDecodeError):
+    """An answer that reached us but cannot be read; ``status`` says whether the server accepted the call."""
+
+    def __init__(self, status: int, cause: ClientDecodeError) -> None:
+        super().__init__(cause.message, cause.original, cause.data)
+        self.status = status
+
+    @property
+    def accepted(self) -> bool:
+        """A 2xx: the Bot API (or whatever answered for it) took the request."""
+        return 200 <= self.status < 300
+
+    def ok_result(self) -> dict[str, Any] | None:
+        """The raw ``result`` of a JSON answer that says ``ok`` but has a shape this aiogram cannot parse."""
+        data = self.data
+        result = data.get("result") if isinstance(data, dict) and data.get("ok") is True else None
+        return result if isinstance(result, dict) else None
+
+
+class Session(AiohttpSession):
+    """aiogram's session; an unreadable answer keeps its HTTP status (sent or not is decided by it)."""
+
+    def check_response(self, bot: Bot, method: Any, status_code: int, content: str) -> Any:
+        try:
+            return super().check_response(bot, method, status_code, content)
+        except ClientDecodeError as exc:
+            raise UnreadableAnswer(status_code, exc) from exc
+
+
 def make_bot(settings: Settings) -> Bot:
     """A Bot on ``telegram.api_base`` with HTML parse mode and link previews off by default."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_base))
+    session = Session(api=TelegramAPIServer.from_base(settings.telegram.api_base))
     return Bot(
         settings.telegram.token.get_secret_value(),
         session=session,
@@ -70,13 +100,27 @@ class TelegramTransport:
             )
         except TelegramAPIError as exc:
             raise as_send_error(exc) from exc
-        except ClientDecodeError as exc:  # a proxy's error page instead of the Bot API
+        except UnreadableAnswer as exc:
+            return _unreadable(chat_id, exc)
+        except ClientDecodeError as exc:
             raise SendError(f"ClientDecodeError: {exc.message}", outage=True) from exc
         return sent.message_id
 
     async def close(self) -> None:
         if self._owns_bot:
             await self.bot.session.close()
+
+
+def _unreadable(chat_id: int, exc: UnreadableAnswer) -> int | None:
+    """What an answer we cannot read means for a send: sent, maybe sent, or an outage (nothing sent)."""
+    result = exc.ok_result()
+    if result is not None:  # "ok": the message is out, only its shape is new to this aiogram
+        logger.warning("sendMessage to %d: sent, but its answer has an unknown shape: %s", chat_id, exc)
+        message_id = result.get("message_id")
+        return message_id if isinstance(message_id, int) else None
+    if exc.accepted:  # a 200 that is not the Bot API's JSON: something answered; it may have been sent
+        raise SendError(f"maybe sent: HTTP {exc.status} with an unreadable answer", maybe_sent=True)
+    raise SendError(f"HTTP {exc.status} with an unreadable answer (a proxy's error page?)", outage=True)
 
 
 def as_send_error(exc: TelegramAPIError) -> SendError:
