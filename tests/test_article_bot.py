@@ -35,6 +35,7 @@ async def env(db: Db, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
     feeds = getattr(request, "param", {})
     async with BotAPI(limits=Limits(chat_burst=100)) as api:
         telegram = {"token": TOKEN, "api_base": api.base, "admins": [42], "polling_timeout": 1}
+        telegram["allow_private_feeds"] = feeds.get("allow_private_networks", True)  # the bot's own switch
         settings = make_settings(db.url, telegram=telegram, feeds=feeds)
         task = asyncio.create_task(run_polling(settings, db.sessionmaker))
         try:

@@ -227,6 +227,7 @@ async def test_addfeed_tries_the_feed_first_and_says_why_it_cannot_be_used(env: 
     async with FeedServer() as server:
         assert "I can't add that feed" in await env.ask(admin, f"/addfeed {server.url('/x')}")  # private
         env.settings.feeds.__dict__["allow_private_networks"] = True
+        env.settings.telegram.__dict__["allow_private_feeds"] = True  # the bot's own switch
         missing = await env.ask(admin, f"/addfeed {server.url('/missing')}")
         assert missing == "I can't add that feed: HTTP 404 Not Found."
         page = server.respond("/page", body=b"<html><body>Hello</body></html>", content_type="text/html")

@@ -175,7 +175,7 @@ async def test_mistakes_limits_and_foreign_ids_are_answered_politely(env: Env) -
 async def test_addfeed_keeps_to_public_addresses_unless_the_bot_switch_is_on(env: Env) -> None:
     """feeds.allow_private_networks is the operator's switch (CLI, config, OPML files), not the bot's."""
     async with FeedServer() as server:
-        url = server.feed("/a", rss())
+        url = server.feed("/a", rss(("a1", "First story", "Text.")))
         env.settings.feeds.__dict__["allow_private_networks"] = True
         refused = await env.ask(ADMIN, f"/addfeed {url}")
         assert "can't add that feed" in refused and "not public" in refused

@@ -22,10 +22,18 @@ def first_link(text: str) -> str | None:
     return m.group().rstrip(".,;:!?)]}’”") if m else None
 
 
-async def fetch_article(url: str, settings: FeedSettings, client: FeedClient | None = None) -> Article:
-    """The article at ``url``; :class:`ArticleError` with one line for every way it can fail."""
+async def fetch_article(
+    url: str, settings: FeedSettings, client: FeedClient | None = None, *, allow_private: bool | None = None
+) -> Article:
+    """The article at ``url``; :class:`ArticleError` with one line for every way it can fail.
+
+    ``allow_private`` defaults to ``feeds.allow_private_networks`` (the operator's CLI); the bot passes
+    its own switch, ``telegram.allow_private_feeds``.
+    """
+    if allow_private is None:
+        allow_private = settings.allow_private_networks
     try:
-        checked = await check_url(url, trusted=False, allow_private=settings.allow_private_networks)
+        checked = await check_url(url, trusted=False, allow_private=allow_private)
     except UnsafeURLError as exc:
         raise _refusal(str(exc), url) from None
     if client is None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markup import escape
+from rich.text import Text
 
 from bot.app import open_database
 from bot.articles.article import Article, ArticleError, remember
@@ -37,13 +37,13 @@ def extract(
         if as_json:
             sys.stdout.write(json.dumps(_as_json(article, proposals, added), ensure_ascii=False) + "\n")
             return
-        out.print(f"[bold]{_plain(article.title or '(untitled)')}[/] {_plain(_dated(article))}")
+        out.print(Text.assemble((article.title or "(untitled)", "bold"), " ", _dated(article)))
         for n, p in enumerate(proposals, 1):
             note = added.get(n, "")
-            out.print(
-                f"{n:>2}. [dim]{p.score:4.1f}[/] {_plain(p.text)}"
-                + (f"  [green]{_plain(note)}[/]" if note else "")
-            )
+            line = Text.assemble(f"{n:>2}. ", (f"{p.score:4.1f}", "dim"), " ", p.text)
+            if note:
+                line.append(f"  {note}", style="green")
+            out.print(line)
 
     run(go(settings_of(ctx)))
 
@@ -79,11 +79,6 @@ async def _add(settings: Settings, article: Article, proposals: list[Proposal]) 
             remember(claim, article)
             notes[n] = f"added #{claim.id}"
     return notes
-
-
-def _plain(text: str) -> str:
-    """Page text for the terminal: no control characters, no rich markup."""
-    return escape("".join(ch if ch.isprintable() else " " for ch in text))
 
 
 def _dated(article: Article) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from aiogram import Bot, F, Router
 from aiogram.filters.callback_data import CallbackData
+from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +28,7 @@ from bot.telegram.following import check_room, follow, message_of
 from bot.telegram.format import esc
 from bot.telegram.keyboards import duplicates_keyboard
 from bot.telegram.offer import SIMILAR, Offer, offer, offered
+from bot.telegram.replies import Reply
 from storage.claims import get_claim
 
 logger = logging.getLogger(__name__)
@@ -54,17 +56,21 @@ class ArticleDuplicate(CallbackData, prefix="artdup"):
     claim: int = 0
 
 
-async def offer_link(message: Message, url: str, session: AsyncSession, bot: Bot, settings: Settings) -> None:
+async def offer_link(
+    message: Message, url: str, session: AsyncSession, bot: Bot, settings: Settings
+) -> Reply:
     """/track <link>: fetch the article and propose its claims."""
     await require_chat_admin(bot, message.chat, message.from_user)
     try:
-        article = await fetch_article(url, settings.feeds)
+        article = await fetch_article(
+            url, settings.feeds, allow_private=settings.telegram.allow_private_feeds
+        )
     except ArticleError as exc:
         raise UserError(str(exc)) from None
-    await _propose(message, article, session)
+    return await _propose(message, article, session)
 
 
-async def plain_text(message: Message, session: AsyncSession, bot: Bot, settings: Settings) -> None:
+async def plain_text(message: Message, session: AsyncSession, bot: Bot, settings: Settings) -> Reply:
     """Private plain text: an article (long, or with a link) gets proposals; short text gets an offer."""
     text = message.text or message.caption or ""
     link = first_link(text) or _entity_link(message)
@@ -72,13 +78,14 @@ async def plain_text(message: Message, session: AsyncSession, bot: Bot, settings
         if len(text) > ARTICLE_LENGTH:
             article = from_text(text, link=link)
         elif link is not None:
-            article = await fetch_article(link, settings.feeds)
+            article = await fetch_article(
+                link, settings.feeds, allow_private=settings.telegram.allow_private_feeds
+            )
         else:
-            await offer(message, text, session)
-            return
+            return await offer(message, text, session)
     except ArticleError as exc:
         raise UserError(str(exc)) from None
-    await _propose(message, article, session)
+    return await _propose(message, article, session)
 
 
 def _entity_link(message: Message) -> str | None:
@@ -89,7 +96,7 @@ def _entity_link(message: Message) -> str | None:
     return None
 
 
-async def _propose(message: Message, article: Article, session: AsyncSession) -> None:
+async def _propose(message: Message, article: Article, session: AsyncSession) -> Reply:
     try:
         proposals = claims_in(article, PROPOSED)
     except ArticleError as exc:
@@ -104,7 +111,7 @@ async def _propose(message: Message, article: Article, session: AsyncSession) ->
         "topic": place.topic,
     }
     place.chat.settings = {**place.chat.settings, PENDING: pending}
-    await message.answer(_proposals_text(pending), reply_markup=_pick_keyboard(pending))
+    return message.answer(_proposals_text(pending), reply_markup=_pick_keyboard(pending))
 
 
 def _proposals_text(pending: dict[str, Any]) -> str:
@@ -146,7 +153,7 @@ async def pick(
     bot: Bot,
     settings: Settings,
     claims: ClaimSet,
-) -> None:
+) -> Reply:
     message = await message_of(query, bot)
     place = await place_of(session, message)
     pending = place.chat.settings.get(PENDING)
@@ -154,9 +161,7 @@ async def pick(
         raise UserError(EXPIRED)
     if callback_data.action == "drop":
         place.chat.settings = {k: v for k, v in place.chat.settings.items() if k != PENDING}
-        await query.answer()
-        await message.edit_text("Cancelled: nothing tracked from that article.")
-        return
+        return query.answer(), message.edit_text("Cancelled: nothing tracked from that article.")
     if callback_data.action == "tick":
         n = callback_data.n
         ticked = (
@@ -164,13 +169,12 @@ async def pick(
         )
         pending = {**pending, "ticked": ticked}
         place.chat.settings = {**place.chat.settings, PENDING: pending}
-        await query.answer()
-        await message.edit_text(_proposals_text(pending), reply_markup=_pick_keyboard(pending))
-        return
+        return query.answer(), message.edit_text(
+            _proposals_text(pending), reply_markup=_pick_keyboard(pending)
+        )
     if not pending["ticked"]:
         raise UserError("Tick at least one claim first, or press Cancel.")
-    await query.answer()
-    await _track_ticked(message, place, pending, session, settings, claims)
+    return [query.answer(), *await _track_ticked(message, place, pending, session, settings, claims)]
 
 
 async def _track_ticked(
@@ -180,7 +184,7 @@ async def _track_ticked(
     session: AsyncSession,
     settings: Settings,
     claims: ClaimSet,
-) -> None:
+) -> list[TelegramMethod[Any]]:
     await claims.refresh(session)
     article = Article("", pending.get("title") or "", pending.get("link"), pending.get("date"))
     tracked, offers = [], []
@@ -203,12 +207,15 @@ async def _track_ticked(
         lines.append(f"{len(offers)} chosen claim(s) are like claims tracked already: see below.")
     else:
         place.chat.settings = {k: v for k, v in place.chat.settings.items() if k != PENDING}
-    await message.edit_text("\n".join(lines)[:4000])
+    replies: list[TelegramMethod[Any]] = [message.edit_text("\n".join(lines)[:4000])]
     for n, similar in offers:
-        await message.answer(
-            f"<b>{n}.</b> {esc(pending['claims'][n - 1], 300)}\n{SIMILAR}",
-            reply_markup=_remap(duplicates_keyboard(similar), n),
+        replies.append(
+            message.answer(
+                f"<b>{n}.</b> {esc(pending['claims'][n - 1], 300)}\n{SIMILAR}",
+                reply_markup=_remap(duplicates_keyboard(similar), n),
+            )
         )
+    return replies
 
 
 def _remap(keyboard: InlineKeyboardMarkup, n: int) -> InlineKeyboardMarkup:
@@ -227,7 +234,7 @@ def _remap(keyboard: InlineKeyboardMarkup, n: int) -> InlineKeyboardMarkup:
 
 async def choose(
     query: CallbackQuery, callback_data: ArticleDuplicate, session: AsyncSession, bot: Bot, settings: Settings
-) -> None:
+) -> Reply:
     message = await message_of(query, bot)
     place = await place_of(session, message)
     pending = place.chat.settings.get(PENDING)
@@ -244,8 +251,7 @@ async def choose(
         remember(claim, Article("", pending.get("title") or "", pending.get("link"), pending.get("date")))
     await check_room(session, place, settings)
     line = await follow(session, place, claim, settings)
-    await query.answer()
-    await message.edit_text(f"Tracking {line}")
+    return query.answer(), message.edit_text(f"Tracking {line}")
 
 
 def make_router() -> Router:

@@ -18,6 +18,7 @@ from bot.telegram.errors import UserError
 from bot.telegram.following import check_room, follow, message_of
 from bot.telegram.format import esc
 from bot.telegram.keyboards import duplicates_keyboard
+from bot.telegram.replies import Reply
 
 OFFER = "pending_text"
 SIMILAR = "Similar claims are tracked already. Follow one of them, or create yours?"
@@ -29,7 +30,7 @@ class Offer(CallbackData, prefix="txt"):
     action: Literal["track", "search"]
 
 
-async def offer(message: Message, text: str, session: AsyncSession) -> None:
+async def offer(message: Message, text: str, session: AsyncSession) -> Reply:
     try:
         text = clean_text(text)
     except ValueError as exc:
@@ -40,7 +41,7 @@ async def offer(message: Message, text: str, session: AsyncSession) -> None:
         InlineKeyboardButton(text="Track it as a claim", callback_data=Offer(action="track").pack()),
         InlineKeyboardButton(text="Look it up", callback_data=Offer(action="search").pack()),
     ]
-    await message.answer(
+    return message.answer(
         f"“{esc(shorten(text, 200))}”\nTrack this as a claim, or look it up among the tracked claims?",
         reply_markup=InlineKeyboardMarkup(inline_keyboard=[buttons]),
     )
@@ -53,7 +54,7 @@ async def offered(
     bot: Bot,
     settings: Settings,
     claims: ClaimSet,
-) -> None:
+) -> Reply:
     message = await message_of(query, bot)
     place = await place_of(session, message)
     text = place.chat.settings.get(OFFER)
@@ -67,20 +68,18 @@ async def offered(
         ]
         lines = [f"<b>#{c.claim_id}</b> {esc(claims.meta[int(str(c.claim_id))].text, 150)}" for c in hits]
         reply = "\n".join(["Tracked claims like it:", *lines]) if lines else "No tracked claim is like it."
-        await query.answer()
-        await message.edit_text(reply + "\nTo track your text as a claim: /track followed by it.")
-        return
+        return query.answer(), message.edit_text(
+            reply + "\nTo track your text as a claim: /track followed by it."
+        )
     similar = [
         (int(str(c.claim_id)), claims.meta[int(str(c.claim_id))].text)
         for c in found
         if c.score >= settings.matching.duplicate_threshold and c.claim_id in claims.meta
     ][:3]
     place.chat.settings = {k: v for k, v in place.chat.settings.items() if k != OFFER}
-    await query.answer()
     if similar:  # /track's own offer: its buttons are handled by /track
         place.chat.settings = {**place.chat.settings, "pending_track": {"text": text, "topic": place.topic}}
-        await message.edit_text(SIMILAR, reply_markup=duplicates_keyboard(similar))
-        return
+        return query.answer(), message.edit_text(SIMILAR, reply_markup=duplicates_keyboard(similar))
     await check_room(session, place, settings)
     claim = await create_claim(session, text, created_by_chat=place.chat.id)
-    await message.edit_text(f"Tracking {await follow(session, place, claim, settings)}")
+    return query.answer(), message.edit_text(f"Tracking {await follow(session, place, claim, settings)}")

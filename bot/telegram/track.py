@@ -42,8 +42,7 @@ async def track(
     if not (command.args or "").strip():
         raise UserError(USAGE)
     if first_link(command.args or "") == (command.args or "").strip():  # /track <link>: an article
-        await articles.offer_link(message, (command.args or "").strip(), session, bot, settings)
-        return
+        return await articles.offer_link(message, (command.args or "").strip(), session, bot, settings)
     text = clean_text(command.args or "")
     await require_chat_admin(bot, message.chat, message.from_user)
     place = await place_of(session, message)
