@@ -26,6 +26,9 @@ def story_units(story: StoryDoc) -> list[Unit]:
     for part in (story.summary, story.content):
         if part.strip():
             texts.extend(sentences(clean(part)))
+    lead = lead_unit(story)
+    if lead:
+        texts.insert(0, lead)
     seen: set[str] = set()
     out: list[Unit] = []
     for t in texts:
@@ -33,6 +36,19 @@ def story_units(story: StoryDoc) -> list[Unit]:
             seen.add(t)
             out.append(unit(t))
     return out
+
+
+LEAD_SENTENCES = 2
+"""Summary sentences read together with the title as one unit: headlines compress, summaries substantiate."""
+
+
+def lead_unit(story: StoryDoc) -> str:
+    """The title and the summary's first sentences as one text ('' when there is no summary to add)."""
+    title = clean(story.title)
+    lead = sentences(clean(story.summary))[:LEAD_SENTENCES] if story.summary.strip() else []
+    if not title or not lead:
+        return ""
+    return " ".join([title.rstrip(".") + ".", *lead])
 
 
 class StoryReading:
