@@ -144,12 +144,19 @@ def best_wording(
     return best, chosen
 
 
-_SURFACE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*|U\.S\.|U\.K\.")
+_SURFACE = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’][^\W_]+)*|U\.S\.|U\.K\.")
 
 
 def matched_words(sentence: str, termset: frozenset[str]) -> tuple[str, ...]:
-    """Words of ``sentence`` as written whose terms belong to ``termset`` (for bold in alerts)."""
-    out = [w for w in _SURFACE.findall(sentence) if not termset.isdisjoint(_surface_terms(w))]
+    """Words of ``sentence`` as written whose terms belong to ``termset`` (for bold in alerts).
+
+    A number with a decimal point or thousands separator ("3.2", "1,000") is one word: bold only when all
+    of it matched, never a digit inside it."""
+    out = []
+    for w in _SURFACE.findall(sentence):
+        ts = _surface_terms(w)
+        if ts and (termset.issuperset(ts) if w[:1].isdigit() else not termset.isdisjoint(ts)):
+            out.append(w)
     return tuple(dict.fromkeys(out))
 
 

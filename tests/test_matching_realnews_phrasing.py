@@ -1,0 +1,18 @@
+"""Matching and change detection on real-news phrasing (issue 9): what a subscriber's alert shows."""
+
+import pytest
+
+from bot.matching.matcher import matched_words, wording
+
+
+@pytest.mark.parametrize(
+    ("claim", "sentence", "bold"),
+    [
+        # the amount is bold whole, never a digit inside it ("3.<b>2</b> billion")
+        ("Poland buys jets for $3.2 billion", "Poland signs a $3.2 billion deal", ("Poland", "3.2", "billion")),
+        ("Poland buys 2 squadrons of jets", "Poland signs a $3.2 billion deal for jets", ("Poland", "jets")),
+        ("The US sells Poland 1,000 tanks", "Poland orders 1,000 tanks", ("Poland", "1,000", "tanks")),
+    ],
+)
+def test_numbers_are_bold_whole(claim: str, sentence: str, bold: tuple[str, ...]) -> None:
+    assert matched_words(sentence, wording(claim).termset) == bold
