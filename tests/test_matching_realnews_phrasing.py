@@ -2,6 +2,7 @@
 
 import pytest
 
+from bot.matching.facts import extract_facts
 from bot.matching.matcher import matched_words, wording
 
 
@@ -16,3 +17,18 @@ from bot.matching.matcher import matched_words, wording
 )
 def test_numbers_are_bold_whole(claim: str, sentence: str, bold: tuple[str, ...]) -> None:
     assert matched_words(sentence, wording(claim).termset) == bold
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Trump wants European allies to buy more American weapons", "buy more American weapons"),
+        ("Poland will spend more on defence and less on roads", "spend more on defence"),
+        ("Europe to import more US gas than ever", "import more US gas"),
+    ],
+)
+def test_a_vague_rise_is_told_as_written(text: str, said: str) -> None:
+    """'Changes are told against: more, more' said nothing: the phrase is the vague figure's wording."""
+    facts = extract_facts(text)
+    assert [q.raw for q in facts.amounts] == [said]
+    assert all(q.value is None and not q.exact for q in facts.amounts)

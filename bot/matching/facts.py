@@ -182,6 +182,7 @@ def _status(ws: list[str]) -> str | None:
 
 _MORE = re.compile(
     r"\b(?:buy|buying|purchases?|spend|spending|import|imports)\s+(?:\w+\s+){0,2}?more\b"
+    r"(?:\s+(?!and\b|or\b|than\b|to\b)[A-Za-z][\w-]*){0,2}"
     r"|\bmore\s+(?:\w+\s+){0,2}?(?:purchases|spending|orders)\b",
     re.IGNORECASE,
 )
@@ -199,9 +200,10 @@ def extract_facts(text: str) -> Facts:
     masked, dates = dates_in(masked)
     counts = counts_in(masked)
     parties, groups = _parties(text)
-    if _MORE.search(text):
-        amounts = amounts or (VAGUE_MORE,)
-        percents = percents or (VAGUE_MORE,)
+    if more := _MORE.search(text):
+        said = Quantity(" ".join(more.group().split()), None, "", exact=False)  # as written, not 'more'
+        amounts = amounts or (said,)
+        percents = percents or (said,)
     return Facts(
         amounts=amounts,
         counts=counts,
