@@ -32,3 +32,14 @@ def test_a_vague_rise_is_told_as_written(text: str, said: str) -> None:
     facts = extract_facts(text)
     assert [q.raw for q in facts.amounts] == [said]
     assert all(q.value is None and not q.exact for q in facts.amounts)
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("The prime minister and the president settled on a face-to-face meeting next month", None),
+        ("Biden is meeting with Xi in Bali", "meets"),
+    ],
+)
+def test_a_planned_meeting_is_not_a_meeting_held(text: str, status: str | None) -> None:
+    assert extract_facts(text).status == status

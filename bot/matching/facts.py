@@ -158,6 +158,9 @@ _DETERMINERS = frozenset("the their its those these his her our this that a an a
 _FUTURE = frozenset(("will", "to", "would", "shall", "ll", "could", "may", "might", "should"))
 
 
+_HELD = frozenset("held hold holds holding had were was is are".split())
+
+
 def _is_status(word: str, s: str, prev: str, after: list[str]) -> bool:
     """'call' urges only as 'call on/for'; 'meet' is a meeting, not 'meet their obligations' nor 'will meet';
     a past tense followed by 'that' reports speech ('insisted on Friday that ...'), it is not the stage."""
@@ -166,6 +169,8 @@ def _is_status(word: str, s: str, prev: str, after: list[str]) -> bool:
         return False
     if s == "call":
         return nxt in ("on", "for", "upon")
+    if word in ("meeting", "meetings") and nxt != "with" and prev not in _HELD:
+        return False  # 'settled on a meeting' plans one; 'meeting with', 'held a meeting' report it
     if s in ("meet", "met"):
         return nxt not in _DETERMINERS and prev not in _FUTURE
     return True

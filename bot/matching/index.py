@@ -142,6 +142,12 @@ class ClaimIndex:
                     best = (s, u, chosen)
         return best
 
+    def _best_sentence(self, i: int, units: Sequence[Unit], lead: Unit, w: Wording) -> tuple[Unit, Wording]:
+        """Claim ``i``'s best single sentence among ``units`` (the lead unit when none shares a word)."""
+        wt = {t: weight(t, self.idf, self.default_idf) for u in units for t in u.termset}
+        _, u, chosen = self._best_unit(i, units, [sum(map(wt.__getitem__, u.termset)) for u in units], wt)
+        return (u, chosen) if u is not None and chosen is not None else (lead, w)
+
     def facts(self, claim_id: Hashable) -> Facts:
         """The claim's current facts (extracted from its text on first use when none were given)."""
         i = self._pos[claim_id]
@@ -161,6 +167,8 @@ class ClaimIndex:
         for score, i, u, w in reading.ranked(POOL, self._best):
             if score < min_score:
                 break
+            if u.text == reading.lead:  # facts and polarity are read from one sentence, not from several
+                u, w = self._best_sentence(i, reading.units[1:], u, w)
             current = self.facts(self._ids[i])
             facts = relative_polarity(current, self._texts[i], w.termset, reading.facts(u), u.text, u.termset)
             changes = compare(current, facts)

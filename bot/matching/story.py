@@ -62,11 +62,13 @@ def lead_unit(story: StoryDoc) -> str:
 class StoryReading:
     """One story's units, its rankings by pool size and its sentences' facts, each computed once."""
 
-    __slots__ = ("story", "units", "_ranked", "_facts")
+    __slots__ = ("story", "units", "lead", "_ranked", "_facts")
 
     def __init__(self, story: StoryDoc) -> None:
         self.story = story
         self.units = story_units(story)
+        self.lead = lead_unit(story)
+        """The text of the title-and-lead unit (``units[0]`` when there is one), '' when there is none."""
         self._ranked: dict[int, Ranked] = {}
         self._facts: dict[str, Facts] = {}
 
