@@ -1,7 +1,7 @@
 """Learn a Polish→English term lexicon from a comparable corpus of RSS entries (same events, same days).
 
-    python -m bench.learn_lexicon CORPUS.jsonl [CORPUS.jsonl ...] --exclude tests/data/realnews/entries.jsonl \
-        --out bot/matching/data/pl_en.tsv
+    python -m bench.learn_lexicon CORPUS.jsonl [CORPUS.jsonl ...] \
+        --exclude tests/data/realnews/entries.jsonl --out bot/matching/data/pl_en.tsv
 
 Each corpus line is one JSON entry with ``date``, ``title``, ``description``, ``language`` (and ``link``,
 ``path``, ``index``). Entries of the ``--exclude`` file (matched by link or by (path, index) provenance)
@@ -15,14 +15,35 @@ from __future__ import annotations
 
 import argparse
 import json
+import pickle
 from collections import Counter, defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from bot.matching.crosslingual import pl_stem
-from bot.matching.text import STOP_WORDS, terms, words
+from bot.matching.text import STOP_WORDS, clean, terms, words
+
+_SUFFIXES = tuple(
+    sorted(
+        """ami ach ach owi ego emu ych ymi imi ich ym im om ow ie ii ia iu io ja je ji ju a e i o u y
+        owie owa owe owy owej owych owego owym ska skie ski skiej skich skiego sku""".split(),
+        key=len,
+        reverse=True,
+    )
+)
+MIN_STEM = 4
+
+
+@lru_cache(maxsize=200_000)
+def pl_stem(word: str) -> str:
+    """A light stem of one folded (lowercase, accent-free) Polish word: the longest known ending removed."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
 
 PL_STOP = frozenset(
     """i w z na się nie do że o to jak po od za jest dla są ale co już przez oraz jego jej ich tym tego ten
@@ -47,11 +68,29 @@ def main() -> None:
     ap.add_argument("corpus", nargs="+", type=Path)
     ap.add_argument("--exclude", type=Path, required=True, help="entries.jsonl of the evaluation set")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--min-days", type=int, default=8, help="days a word must be seen on, in each language")
+    ap.add_argument("--min-days", type=int, default=15, help="days a word must be seen on, in each language")
     ap.add_argument("--min-score", type=float, default=0.45)
     ap.add_argument("--cognate-weight", type=float, default=0.5)
+    ap.add_argument("--cache", type=Path, help="pickle of the counted corpus: written once, then reused")
+    ap.add_argument(
+        "--window", type=int, default=15, help="days of the moving mean each series is read against"
+    )
     args = ap.parse_args()
+    if args.cache and args.cache.is_file():
+        with args.cache.open("rb") as fh:
+            counts, docs = pickle.load(fh)
+    else:
+        counts, docs = count(args)
+        if args.cache:
+            with args.cache.open("wb") as fh:
+                pickle.dump((counts, docs), fh)
+    learn(args, counts, docs)
 
+
+Counts = dict[str, dict[str, Counter[str]]]
+
+
+def count(args: argparse.Namespace) -> tuple[Counter, dict[str, Counter[str]]]:  # type: ignore[type-arg]
     links, places = excluded(args.exclude)
     counts: dict[str, dict[str, Counter[str]]] = {"pl": defaultdict(Counter), "en": defaultdict(Counter)}
     docs: dict[str, Counter[str]] = {"pl": Counter(), "en": Counter()}
@@ -67,19 +106,28 @@ def main() -> None:
                 if lang not in ("pl", "en"):
                     continue
                 day = str(o.get("date") or "")[:10]
-                text = f"{o.get('title') or ''} {o.get('description') or ''}"[:1000]
+                text = clean(f"{o.get('title') or ''} {o.get('description') or ''}"[:1500])[:1000]
                 if lang == "pl":
                     found = {
                         pl_stem(w) for w in words(text) if w not in PL_STOP and len(w) > 2 and not w.isdigit()
                     }
                 else:
-                    found = {t for t in terms(text) if len(t) > 2 and not t.isdigit() and t not in STOP_WORDS}
+                    found = {
+                        t
+                        for t in terms(text)
+                        if len(t) > 2 and t.isascii() and t.isalpha() and t not in STOP_WORDS
+                    }
                 docs[lang][day] += 1
                 for t in found:
                     counts[lang][t][day] += 1
+    print(f"skipped {skipped} excluded entries")
+    return counts, docs
+
+
+def learn(args: argparse.Namespace, counts: Counts, docs: dict[str, Counter[str]]) -> None:
     days = sorted(set(docs["pl"]) & set(docs["en"]))
     col = {d: i for i, d in enumerate(days)}
-    print(f"skipped {skipped} excluded entries; {len(days)} days")
+    print(f"{len(days)} days")
 
     def matrix(lang: str) -> tuple[list[str], np.ndarray]:
         vocab = [t for t, c in counts[lang].items() if sum(1 for d in c if d in col) >= args.min_days]
@@ -90,26 +138,34 @@ def main() -> None:
                 if d in col:
                     m[i, col[d]] = n
         m = np.sqrt(m / total)
-        m -= m.mean(axis=1, keepdims=True)
+        # bursts, not levels: a feed that comes or goes shifts every word's level for months
+        kernel = np.ones(args.window, dtype=np.float32) / args.window
+        for i in range(len(m)):
+            m[i] -= np.convolve(m[i], kernel, mode="same")
         m /= np.linalg.norm(m, axis=1, keepdims=True) + 1e-9
         return vocab, m
 
     pl_vocab, pl = matrix("pl")
     en_vocab, en = matrix("en")
     print(f"{len(pl_vocab)} Polish stems, {len(en_vocab)} English terms")
+    by_prefix: dict[str, list[int]] = defaultdict(list)
+    for j, t in enumerate(en_vocab):
+        by_prefix[t[:4]].append(j)
     rows = []
     for start in range(0, len(pl_vocab), 512):
         corr = pl[start : start + 512] @ en.T
-        top = np.argpartition(-corr, 30, axis=1)[:, :30]
+        k = min(30, corr.shape[1] - 1)
+        top = np.argpartition(-corr, k, axis=1)[:, :k]
         for r, cands in enumerate(top):
             word = pl_vocab[start + r]
             best = max(
                 (
-                    float(corr[r, j]) + args.cognate_weight * max(0.0, fuzz.ratio(word, en_vocab[j]) / 100 - 0.5),
+                    float(corr[r, j])
+                    + args.cognate_weight * max(0.0, fuzz.ratio(word, en_vocab[j]) / 100 - 0.5),
                     float(corr[r, j]),
                     en_vocab[j],
                 )
-                for j in cands
+                for j in {*cands.tolist(), *by_prefix.get(word[:4], ())}
             )
             if best[0] >= args.min_score and best[2] != word:
                 rows.append((word, best[2], best[0], best[1]))
@@ -117,10 +173,12 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as fh:
         fh.write(
-            "# Polish light stem -> English matcher term, learned by bench/learn_lexicon.py from the Polish and\n"
-            "# English feeds of rumca-js/RSS-Link-Database-2022 and -2023 (the real-news set's entries excluded):\n"
+            "# Polish light stem -> English matcher term, learned by bench/learn_lexicon.py from the\n"
+            "# Polish and English feeds of rumca-js/RSS-Link-Database-2022 and -2023\n"
+            "# (the real-news set's entries excluded):\n"
             "# correlation of daily document rates plus a spelling-similarity bonus.\n"
-            f"# min-days {args.min_days}, min-score {args.min_score}, cognate-weight {args.cognate_weight}\n"
+            f"# min-days {args.min_days}, min-score {args.min_score}, cognate-weight {args.cognate_weight},"
+            f" window {args.window}\n"
             "# columns: polish, english, score, correlation\n"
         )
         for word, t, s, c in rows:

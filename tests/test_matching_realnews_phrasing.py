@@ -10,7 +10,11 @@ from bot.matching.matcher import matched_words, wording
     ("claim", "sentence", "bold"),
     [
         # the amount is bold whole, never a digit inside it ("3.<b>2</b> billion")
-        ("Poland buys jets for $3.2 billion", "Poland signs a $3.2 billion deal", ("Poland", "3.2", "billion")),
+        (
+            "Poland buys jets for $3.2 billion",
+            "Poland signs a $3.2 billion deal",
+            ("Poland", "3.2", "billion"),
+        ),
         ("Poland buys 2 squadrons of jets", "Poland signs a $3.2 billion deal for jets", ("Poland", "jets")),
         ("The US sells Poland 1,000 tanks", "Poland orders 1,000 tanks", ("Poland", "1,000", "tanks")),
     ],

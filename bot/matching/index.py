@@ -15,9 +15,9 @@ from bot.matching.bm25 import K1, Postings
 from bot.matching.changes import compare
 from bot.matching.facts import extract_facts
 from bot.matching.matcher import (
-    calibrate,
     Unit,
     Wording,
+    calibrate,
     combine,
     formula,
     matched_words,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.matching.crosslingual import is_polish, translated_terms
 from bot.matching.facts import extract_facts
 from bot.matching.matcher import Unit, Wording, unit
 from bot.matching.text import clean, sentences
@@ -32,18 +31,11 @@ def story_units(story: StoryDoc) -> list[Unit]:
         texts.insert(0, lead)
     seen: set[str] = set()
     out: list[Unit] = []
-    read = polish_unit if is_polish(f"{story.title} {story.summary[:300]}") else unit
     for t in texts:
         if t and t not in seen and len(out) < MAX_UNITS:
             seen.add(t)
-            out.append(read(t))
+            out.append(unit(t))
     return out
-
-
-def polish_unit(text: str) -> Unit:
-    """A Polish sentence as a unit of English terms (see :mod:`bot.matching.crosslingual`)."""
-    ts = tuple(translated_terms(text))
-    return Unit(text, ts, frozenset(ts), " ".join(ts))
 
 
 LEAD_SENTENCES = 2

@@ -98,7 +98,7 @@ def term(word: str) -> str:
 
 
 @lru_cache(maxsize=500_000)
-def informative(word: str) -> str:
+def _informative(word: str) -> str:
     """The word's term, or '' for a stop word, a negation or a single letter."""
     if word in STOP_WORDS or word in NEGATIONS or not (len(word) > 1 or word.isdigit()):
         return ""
@@ -114,7 +114,7 @@ def terms(text: str) -> list[str]:
     """Informative terms of ``text`` in order: stemmed, synonyms folded, stop words and negations dropped."""
     ws = words(text)
     if not any(map(_is_head, ws)):  # no bigram synonym can start here: each word stands alone
-        return [t for t in map(informative, ws) if t]
+        return [t for t in map(_informative, ws) if t]
     out: list[str] = []
     i, n = 0, len(ws)
     while i < n:
@@ -125,7 +125,7 @@ def terms(text: str) -> list[str]:
                 out.append(pair)
                 i += 2
                 continue
-        kept = informative(w)
+        kept = _informative(w)
         if kept:
             out.append(kept)
         i += 1
