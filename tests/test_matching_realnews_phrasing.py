@@ -47,3 +47,18 @@ def test_a_vague_rise_is_told_as_written(text: str, said: str) -> None:
 )
 def test_a_planned_meeting_is_not_a_meeting_held(text: str, status: str | None) -> None:
     assert extract_facts(text).status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "parties"),
+    [
+        # an office before a name is the person's title (2023: Biden), not the gazetteer's holder (Trump)
+        ("US President Joe Biden approved sending 31 M1 Abrams tanks to Ukraine", ("Joe Biden",)),
+        ("Polish President Andrzej Duda said Poland will send jets", ("Andrzej Duda", "Poland")),
+        ("The US President said he will send more tanks", ("Donald Trump",)),
+    ],
+)
+def test_an_office_before_a_name_is_a_title(text: str, parties: tuple[str, ...]) -> None:
+    order = extract_facts(text).order
+    assert order[: len(parties)] == parties
+    assert "Donald Trump" not in order or "Donald Trump" in parties

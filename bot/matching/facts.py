@@ -107,14 +107,28 @@ _COMMON_CAPS = frozenset(
 )
 
 
+_ROLE = re.compile(r"\b(?:president|minister|secretary|chancellor|leader)\b", re.IGNORECASE)
+_NAME_NEXT = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]")
+
+
+def _titles_a_name(m: re.Match[str], text: str) -> bool:
+    """'US President Joe Biden': an office written before a name is that person's title, not the office's
+    current holder in the gazetteer."""
+    return bool(_ROLE.search(m.group())) and bool(_NAME_NEXT.match(text, m.end()))
+
+
 def _parties(text: str) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
     """Canonical parties in order of first mention, and the lists naming several of them together."""
     table = gazetteer.lookup_table()
     spans: list[tuple[int, int, str]] = []
+    titles: list[tuple[int, int]] = []
     for m in gazetteer.pattern().finditer(text):
         if gazetteer.accepts(m.group()):
-            spans.append((m.start(), m.end(), table[m.group().lower()][0]))
-    covered = {i for s, e, _ in spans for i in range(s, e)}
+            if _titles_a_name(m, text):
+                titles.append(m.span())
+            else:
+                spans.append((m.start(), m.end(), table[m.group().lower()][0]))
+    covered = {i for s, e, _ in spans for i in range(s, e)} | {i for s, e in titles for i in range(s, e)}
     words = text.split()
     title_case = len(words) > 3 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
     if not title_case:
