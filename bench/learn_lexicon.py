@@ -90,7 +90,7 @@ def main() -> None:
 Counts = dict[str, dict[str, Counter[str]]]
 
 
-def count(args: argparse.Namespace) -> tuple[Counter, dict[str, Counter[str]]]:  # type: ignore[type-arg]
+def count(args: argparse.Namespace) -> tuple[Counts, dict[str, Counter[str]]]:
     links, places = excluded(args.exclude)
     counts: dict[str, dict[str, Counter[str]]] = {"pl": defaultdict(Counter), "en": defaultdict(Counter)}
     docs: dict[str, Counter[str]] = {"pl": Counter(), "en": Counter()}
