@@ -128,19 +128,22 @@ class ClaimIndex:
         wordings = list(zip(ws, self._totals[first : first + len(ws)], strict=True))
         bm25 = self._bm.shares(_term_counts(ws), i, wt)
         best: BestUnit = (0.0, None, None)
+        lead = units[0] if units and units[0].parts else None
         for u, u_total in zip(units, u_totals, strict=True):
             s, chosen, terms = 0.0, None, u.termset
             for w, w_total in wordings:
+                if u is lead and not all(w.termset & part.termset for part in units[1 : 1 + u.parts]):
+                    continue  # the lead adds to its parts only for a wording that each of them states
                 shared = w.termset & terms
                 if shared:
                     score = formula(sum(map(wt.__getitem__, shared)), w_total, u_total, w.joined, u.joined)
                     if score > s:
                         s, chosen = score, w
             if chosen is not None:
-                s = calibrate(combine(s, sum([c for t, c in bm25 if t in terms])))
+                s = combine(s, sum([c for t, c in bm25 if t in terms]))
                 if s > best[0]:
                     best = (s, u, chosen)
-        return best
+        return (calibrate(best[0]), best[1], best[2])  # monotone: the same best unit, calibrated once
 
     def _best_sentence(self, i: int, units: Sequence[Unit], lead: Unit, w: Wording) -> tuple[Unit, Wording]:
         """Claim ``i``'s best single sentence among ``units`` (the lead unit when none shares a word)."""

@@ -46,6 +46,8 @@ class Unit:
     terms: tuple[str, ...]
     termset: frozenset[str]
     joined: str
+    parts: int = 0
+    """For the title-and-lead unit: how many of the units after it it joins (they come right after it)."""
 
 
 def wording(text: str) -> Wording:

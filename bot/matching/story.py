@@ -7,6 +7,7 @@ that some claim's score lifts to the floor, and then once per sentence however m
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.matching.facts import extract_facts
 from bot.matching.matcher import Unit, Wording, unit
@@ -35,10 +36,12 @@ def story_units(story: StoryDoc) -> list[Unit]:
         if t and t not in seen and len(out) < MAX_UNITS:
             seen.add(t)
             out.append(unit(t))
+    if lead and out and out[0].text == lead:  # the title and the lead sentences follow it
+        out[0] = replace(out[0], parts=min(1 + LEAD_SENTENCES, len(out) - 1))
     return out
 
 
-LEAD_SENTENCES = 2
+LEAD_SENTENCES = 1
 """Summary sentences read together with the title as one unit: headlines compress, summaries substantiate."""
 
 
