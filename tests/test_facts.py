@@ -37,6 +37,9 @@ def test_amounts(text: str, expected: list[Quantity]) -> None:
         ("1,200 soldiers", [Quantity("1,200 soldiers", 1200.0, "soldier")]),
         ("in 2024 and 2 per cent", []),
         ("£5bn for jets", []),
+        # a model name with a number is part of what is counted, not a second count (real-news phrasing)
+        ("Poland sends 44 Leopard 2 tanks", [Quantity("44 Leopard 2 tanks", 44.0, "tank")]),
+        ("14 Leopard 2A6 tanks to Ukraine", [Quantity("14 Leopard 2A6 tanks", 14.0, "tank")]),
     ],
 )
 def test_counts(text: str, expected: list[Quantity]) -> None:

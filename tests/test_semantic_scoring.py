@@ -116,7 +116,12 @@ def test_only_candidate_sentences_are_embedded() -> None:
     encoder.calls.clear()
     story = StoryDoc("s", "Warsaw orders armour", "The weather was sunny. Poland buys tanks from Korea.")
     index.candidates(story, 2)
-    assert encoder.embedded == ["Warsaw orders armour", "Poland buys tanks from Korea."]
+    # the title read with the summary's first sentence is a candidate unit of its own (issue 9)
+    assert encoder.embedded == [
+        "Warsaw orders armour. The weather was sunny.",
+        "Warsaw orders armour",
+        "Poland buys tanks from Korea.",
+    ]
 
 
 def test_precomputed_vectors_are_reused() -> None:

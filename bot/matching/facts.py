@@ -107,14 +107,28 @@ _COMMON_CAPS = frozenset(
 )
 
 
+_ROLE = re.compile(r"\b(?:president|minister|secretary|chancellor|leader)\b", re.IGNORECASE)
+_NAME_NEXT = re.compile(r"\s+[A-Z][a-z]+\s+[A-Z][a-z]")
+
+
+def _titles_a_name(m: re.Match[str], text: str) -> bool:
+    """'US President Joe Biden': an office written before a name is that person's title, not the office's
+    current holder in the gazetteer."""
+    return bool(_ROLE.search(m.group())) and bool(_NAME_NEXT.match(text, m.end()))
+
+
 def _parties(text: str) -> tuple[tuple[str, ...], tuple[frozenset[str], ...]]:
     """Canonical parties in order of first mention, and the lists naming several of them together."""
     table = gazetteer.lookup_table()
     spans: list[tuple[int, int, str]] = []
+    titles: list[tuple[int, int]] = []
     for m in gazetteer.pattern().finditer(text):
         if gazetteer.accepts(m.group()):
-            spans.append((m.start(), m.end(), table[m.group().lower()][0]))
-    covered = {i for s, e, _ in spans for i in range(s, e)}
+            if _titles_a_name(m, text):
+                titles.append(m.span())
+            else:
+                spans.append((m.start(), m.end(), table[m.group().lower()][0]))
+    covered = {i for s, e, _ in spans for i in range(s, e)} | {i for s, e in titles for i in range(s, e)}
     words = text.split()
     title_case = len(words) > 3 and sum(w[:1].isupper() for w in words) > 0.6 * len(words)
     if not title_case:
@@ -158,6 +172,9 @@ _DETERMINERS = frozenset("the their its those these his her our this that a an a
 _FUTURE = frozenset(("will", "to", "would", "shall", "ll", "could", "may", "might", "should"))
 
 
+_HELD = frozenset("held hold holds holding had were was is are".split())
+
+
 def _is_status(word: str, s: str, prev: str, after: list[str]) -> bool:
     """'call' urges only as 'call on/for'; 'meet' is a meeting, not 'meet their obligations' nor 'will meet';
     a past tense followed by 'that' reports speech ('insisted on Friday that ...'), it is not the stage."""
@@ -166,6 +183,8 @@ def _is_status(word: str, s: str, prev: str, after: list[str]) -> bool:
         return False
     if s == "call":
         return nxt in ("on", "for", "upon")
+    if word in ("meeting", "meetings") and nxt != "with" and prev not in _HELD:
+        return False  # 'settled on a meeting' plans one; 'meeting with', 'held a meeting' report it
     if s in ("meet", "met"):
         return nxt not in _DETERMINERS and prev not in _FUTURE
     return True
@@ -182,6 +201,7 @@ def _status(ws: list[str]) -> str | None:
 
 _MORE = re.compile(
     r"\b(?:buy|buying|purchases?|spend|spending|import|imports)\s+(?:\w+\s+){0,2}?more\b"
+    r"(?:\s+(?!and\b|or\b|than\b|to\b)[A-Za-z][\w-]*){0,2}"
     r"|\bmore\s+(?:\w+\s+){0,2}?(?:purchases|spending|orders)\b",
     re.IGNORECASE,
 )
@@ -199,9 +219,10 @@ def extract_facts(text: str) -> Facts:
     masked, dates = dates_in(masked)
     counts = counts_in(masked)
     parties, groups = _parties(text)
-    if _MORE.search(text):
-        amounts = amounts or (VAGUE_MORE,)
-        percents = percents or (VAGUE_MORE,)
+    if more := _MORE.search(text):
+        said = Quantity(" ".join(more.group().split()), None, "", exact=False)  # as written, not 'more'
+        amounts = amounts or (said,)
+        percents = percents or (said,)
     return Facts(
         amounts=amounts,
         counts=counts,

@@ -17,6 +17,7 @@ from bot.matching.facts import extract_facts
 from bot.matching.matcher import (
     Unit,
     Wording,
+    calibrate,
     combine,
     formula,
     matched_words,
@@ -127,9 +128,12 @@ class ClaimIndex:
         wordings = list(zip(ws, self._totals[first : first + len(ws)], strict=True))
         bm25 = self._bm.shares(_term_counts(ws), i, wt)
         best: BestUnit = (0.0, None, None)
+        lead = units[0] if units and units[0].parts else None
         for u, u_total in zip(units, u_totals, strict=True):
             s, chosen, terms = 0.0, None, u.termset
             for w, w_total in wordings:
+                if u is lead and not all(w.termset & part.termset for part in units[1 : 1 + u.parts]):
+                    continue  # the lead adds to its parts only for a wording that each of them states
                 shared = w.termset & terms
                 if shared:
                     score = formula(sum(map(wt.__getitem__, shared)), w_total, u_total, w.joined, u.joined)
@@ -139,7 +143,13 @@ class ClaimIndex:
                 s = combine(s, sum([c for t, c in bm25 if t in terms]))
                 if s > best[0]:
                     best = (s, u, chosen)
-        return best
+        return (calibrate(best[0]), best[1], best[2])  # monotone: the same best unit, calibrated once
+
+    def _best_sentence(self, i: int, units: Sequence[Unit], lead: Unit, w: Wording) -> tuple[Unit, Wording]:
+        """Claim ``i``'s best single sentence among ``units`` (the lead unit when none shares a word)."""
+        wt = {t: weight(t, self.idf, self.default_idf) for u in units for t in u.termset}
+        _, u, chosen = self._best_unit(i, units, [sum(map(wt.__getitem__, u.termset)) for u in units], wt)
+        return (u, chosen) if u is not None and chosen is not None else (lead, w)
 
     def facts(self, claim_id: Hashable) -> Facts:
         """The claim's current facts (extracted from its text on first use when none were given)."""
@@ -160,6 +170,8 @@ class ClaimIndex:
         for score, i, u, w in reading.ranked(POOL, self._best):
             if score < min_score:
                 break
+            if u.text == reading.lead:  # facts and polarity are read from one sentence, not from several
+                u, w = self._best_sentence(i, reading.units[1:], u, w)
             current = self.facts(self._ids[i])
             facts = relative_polarity(current, self._texts[i], w.termset, reading.facts(u), u.text, u.termset)
             changes = compare(current, facts)

@@ -108,7 +108,8 @@ _DATE = re.compile(
 _VAGUE_RE = "|".join(sorted((re.escape(v) for v in VAGUE), key=len, reverse=True))
 _COUNT = re.compile(
     rf"\b(?:(?P<v>{_VAGUE_RE})\s+(?:of\s+)?|(?P<n>{_NUM})(?:\s+(?P<m>million|thousand|billion))?\s+)"
-    r"(?P<adj>(?:(?:more|new|extra|additional|other|[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)?|[a-z]+-[a-z]+)\s+){0,2})"
+    r"(?P<adj>(?:(?:more|new|extra|additional|other|[a-z]+-[a-z]+"  # 'Leopard 2 tanks': a name
+    r"|[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+|\s+\d[A-Za-z0-9]*(?=\s+[A-Za-z]))?)\s+){0,2})"
     r"(?P<noun>[A-Za-z][a-z]+)\b",
 )
 _NOT_COUNTED = frozenset("per percent cent years year times of to and or than more less".split())
