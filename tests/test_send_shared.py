@@ -56,7 +56,10 @@ async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg_
     async with pg_db.sessionmaker.begin() as session:
         await seed_alert(session, [(c, 0) for c in chats])
         await seed_alert(session, [(c, 0) for c in chats[:40]], claim_text="The bridge was closed for a week")
-    limits = Limits(global_per_second=RATE, slack=0.1, chat_interval=0.5, chat_burst=1)
+    # The double's own limit check sees arrival times, which a loaded machine bunches (late slots go out
+    # together): it only guards against a gross breach here; the rate itself is checked on the booked slots.
+    limits = Limits(global_per_second=RATE, slack=1.0, chat_interval=0.5, chat_burst=1)
+    slots: list[float] = []
     async with BotAPI(limits=limits) as api:
         settings = make_settings(
             pg_db.url,
@@ -68,7 +71,16 @@ async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg_
 
             def budget() -> SharedBudget:
                 per_second, block = settings.delivery.global_per_second, settings.delivery.budget_block
-                return SharedBudget(pg_db.sessionmaker, per_second=per_second, block=block)
+                shared = SharedBudget(pg_db.sessionmaker, per_second=per_second, block=block)
+                take = shared.take
+
+                async def recorded() -> float:
+                    slot = await take()
+                    slots.append(slot)
+                    return slot
+
+                shared.take = recorded  # type: ignore[method-assign]
+                return shared
 
             # Both senders must take part whatever the scheduling: the first sends nothing (and books no
             # slot) until the second has claimed deliveries of its own. Batches of 20 keep the first from
@@ -88,7 +100,7 @@ async def test_two_senders_share_the_global_rate_and_send_each_delivery_once(pg_
     assert api.too_many == 0
     assert len(times) == 240 and sum(r.sent for r in results) == 240
     assert all(r.sent > 0 for r in results), "both senders took part"
-    assert _busiest_second(times) <= RATE * 1.05
+    assert len(slots) == 240 and _busiest_second(slots) <= RATE + 1  # one global rate, booked in the database
     assert max(times) - min(times) >= 239 / RATE * 0.95
     per_chat = Counter(s.chat_id for s in api.messages())
     assert per_chat == Counter({c: 2 if c in chats[:40] else 1 for c in chats})

@@ -103,7 +103,23 @@ async def run_polling(settings: Settings, sessionmaker: async_sessionmaker[Async
             allowed_updates=dp.resolve_used_update_types(),
         )
     finally:
+        await _finish_updates(dp)
         await bot.session.close()
+
+
+async def _finish_updates(dp: Dispatcher, grace: float = 5.0) -> None:
+    """Let the updates in flight finish before the session closes.
+
+    Polling stops at once, but each update runs in a task of its own whose reply goes out after its
+    commit; one that replied after ``session.close()`` would open a new HTTP session that nobody closes.
+    """
+    tasks = set(getattr(dp, "_handle_update_tasks", ()))  # aiogram keeps them to this end
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=grace)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 async def _serve_webhook(bot: Bot, dp: Dispatcher, settings: Settings) -> None:
