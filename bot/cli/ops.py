@@ -80,7 +80,7 @@ def demo(
     ] = None,
 ) -> None:
     """Run the whole pipeline once over the bundled sample feeds: no token, no network; prints the alerts."""
-    from bot.demo import run_demo
+    from bot.cli.demo import run_demo
 
     settings = settings_of(ctx)
     console = ConsoleTransport()
@@ -129,7 +129,7 @@ def _role(role: str) -> Literal["all", "worker", "bot"]:
 
 def status(ctx: typer.Context) -> None:
     """What an operator asks first: last tick, feed health, recent stories and sightings, outbox backlog."""
-    from bot.status import print_status
+    from bot.cli.status import print_status
 
     if (path := missing_database(settings_of(ctx))) is not None:
         out.print(f"last tick never: no database at {path} yet (nothing has run with these settings)")
