@@ -10,6 +10,7 @@ from rich.text import Text
 
 from bot.app import open_database
 from bot.claimbook import create_claim, edit_claim
+from bot.cli import extract
 from bot.cli.common import UserError, ago, out, run, settings_of
 from bot.settings import Settings
 from storage import claims as queries
@@ -152,3 +153,6 @@ def revert(ctx: typer.Context, ref: ClaimRef) -> None:
             out.print(f"claim #{claim.id} is back to the state from {state.created_at:%Y-%m-%d %H:%M}")
 
     run(go(settings_of(ctx)))
+
+
+extract.register(app)

@@ -43,18 +43,6 @@ def current(ctx: typer.Context) -> None:
     run(go(settings_of(ctx)))
 
 
-def register(app: typer.Typer) -> None:
-    app.command("seed")(seed)
-    app.command("demo")(demo)
-    app.command("run")(run_command)
-    app.command("status")(status)
-    try:
-        from bot.cli import match
-    except ImportError:  # pragma: no cover - the matching CLI is part of every install
-        return
-    match.register(app)
-
-
 def seed(
     ctx: typer.Context,
     file: Annotated[
