@@ -11,8 +11,9 @@ from rich.text import Text
 from bot.app import open_database
 from bot.claimbook import create_claim, edit_claim
 from bot.cli import extract
-from bot.cli.common import UserError, ago, async_command, out
+from bot.cli.common import UserError, async_command, out
 from bot.settings import Settings
+from bot.timetext import ago
 from storage import claims as queries
 from storage import sightings
 from storage.models import Claim

@@ -8,7 +8,6 @@ import inspect
 import re
 import sys
 from collections.abc import Callable, Coroutine, Iterable
-from datetime import UTC, datetime
 from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 import typer
@@ -93,21 +92,6 @@ def async_command(
     options = list(signature.parameters.values())[1:]
     sync.__signature__ = signature.replace(parameters=[context, *options])  # type: ignore[attr-defined]
     return sync
-
-
-def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """``3m ago``, ``2d ago``, ``in 5m``, or ``never``."""
-    if moment is None:
-        return "never"
-    now = now or datetime.now(UTC)
-    seconds = (now - moment).total_seconds()
-    suffix = "ago" if seconds >= 0 else ""
-    prefix = "" if seconds >= 0 else "in "
-    seconds = abs(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{prefix}{int(seconds // size)}{unit} {suffix}".strip()
-    return f"{prefix}{int(seconds)}s {suffix}".strip()
 
 
 def is_tty() -> bool:

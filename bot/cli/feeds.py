@@ -10,11 +10,12 @@ import typer
 from rich.table import Table
 
 from bot.app import open_database
-from bot.cli.common import UserError, ago, async_command, err, out
+from bot.cli.common import UserError, async_command, err, out
 from bot.feedbook import add_feed, as_url, export_opml, import_opml
 from bot.pipeline.opml import OpmlError
 from bot.pipeline.urlguard import redact
 from bot.settings import Settings
+from bot.timetext import ago
 from storage import feeds as queries
 from storage.models import Feed
 
