@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.alerts.render import WINDOW_WORDS, Alert, to_html
+from bot.alerts.alert import Alert
+from bot.alerts.render import WINDOW_WORDS, to_html
 from bot.alerts.send import Sender
 from bot.app import Database, poll_once
 from bot.feedbook import add_feed

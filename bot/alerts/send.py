@@ -36,10 +36,10 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts.alert import Alert, Notice
 from bot.alerts.budget import SharedBudget
 from bot.alerts.marks import MarkBuffer
 from bot.alerts.plan import Message, Outgoing, Plan, plan_batch
-from bot.alerts.render import Alert, Notice
 from bot.alerts.throttle import Throttle
 from bot.faults import fault_point
 from bot.settings import DeliverySettings
