@@ -45,6 +45,7 @@ def apologies(env: Env) -> list[str]:
 async def _fail_commits_of_mutes(env: Env) -> None:
     """The database refuses to store a mute, as a full disk would: the failure comes at commit."""
     async with env.db.sessionmaker.begin() as session:
+        assert session.bind is not None
         if session.bind.dialect.name == "sqlite":
             await session.execute(
                 text(
