@@ -1,4 +1,4 @@
-"""Draining the outbox: each due delivery is sent once, after its chat's policy (bot/alerts/plan.py) has had
+"""Draining the outbox: each due delivery is sent once, after its chat's policy (the batch's plan) has had
 its say, and marked sent with its Telegram message id.
 
 *In flight* means: the send has started and its "sent" mark is not yet committed. Marks are committed in
