@@ -28,8 +28,9 @@ test: $(STAMP)
 test-fast: $(STAMP)  # the edit loop: all but the subprocess crash/outage tests (CI runs everything)
 	$(BIN)/pytest -m "not slow"
 
-lint: $(STAMP)
+lint: $(STAMP)  # what CI checks before the tests; mypy covers tests/, testkit/ and bench/ too (pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 bench-match: $(STAMP)

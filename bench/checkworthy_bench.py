@@ -1,6 +1,6 @@
 """Check-worthiness ranking against human labels: CLEF-2019 CheckThat! Task 1 (debates and speeches).
 
-    .venv/bin/python -m bench.checkworthy_bench /work/data-extra/ct19 [--seed 13] [--rounds 400]
+    .venv/bin/python -m bench.checkworthy_bench DATA [--seed 13] [--rounds 400]
 
 DATA is a folder with ``CT19-T1-Training.csv`` and/or ``CT19-T1-Test.csv`` (columns line_number, speaker,
 text, label, file_name; one row per sentence, label 1 = check-worthy). The documents of both files are

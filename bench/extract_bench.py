@@ -1,7 +1,7 @@
 """Main-text extraction on real news pages: trafilatura (favor_precision, as claimbot runs it, and with its
 defaults) beside readability-lxml.
 
-    .venv/bin/python -m bench.extract_bench /work/data-extra/aeb
+    .venv/bin/python -m bench.extract_bench DATA
 
 DATA is the layout of the public article-extraction benchmark (scrapinghub/article-extraction-benchmark,
 MIT): ``html/<id>.html.gz`` and ``ground-truth.json`` ({id: {"articleBody": ..., "url": ...}}). For each

@@ -3,7 +3,7 @@
     python -m bench.ingest_bench                      # SQLite in a temp dir, a few minutes
     python -m bench.ingest_bench --database-url postgresql+asyncpg://postgres@127.0.0.1:5432/test
     python -m bench.ingest_bench --runs tick,burst    # only those runs: no matching, about 15 s
-    python -m bench.ingest_bench --compare-feeds /work/shared/data/real-feeds   # fast path vs feedparser
+    python -m bench.ingest_bench --compare-feeds FEEDS_DIR   # fast path vs feedparser (saved real feeds)
 
 Runs, each on a fresh database (a scratch PostgreSQL database is created and dropped per run):
   tick         --feeds feeds, --fresh of them with --entries new entries, the rest answering 304; no claims

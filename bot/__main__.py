@@ -1,4 +1,4 @@
-"""Entry point: ``claimbot`` and ``python -m bot`` run the command line (bot/app.py composes the services)."""
+"""Entry point: ``claimbot`` and ``python -m bot`` run the command line."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from tests.conftest import Db, make_settings
 async def _claimset(db: Db, engine: str, **kwargs: object) -> ClaimSet:
     async with db.sessionmaker.begin() as s:
         await claims.add_claim(s, "Poland signed a deal for hundreds of South Korean tanks", {})
-    claim_set = ClaimSet(make_settings(db.url, matching={"engine": engine}).matching, **kwargs)  # type: ignore[arg-type]
+    claim_set = ClaimSet(make_settings(db.url, matching={"engine": engine}).matching, **kwargs)
     async with db.sessionmaker() as s:
         assert await claim_set.refresh(s)
     return claim_set

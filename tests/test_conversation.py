@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, text, update
 
-from bot.alerts.render import WINDOW_WORDS, Alert, to_html
+from bot.alerts.alert import Alert
+from bot.alerts.render import WINDOW_WORDS, to_html
 from bot.alerts.send import Sender
 from bot.app import Database, poll_once
 from bot.feedbook import add_feed
@@ -44,6 +45,7 @@ def apologies(env: Env) -> list[str]:
 async def _fail_commits_of_mutes(env: Env) -> None:
     """The database refuses to store a mute, as a full disk would: the failure comes at commit."""
     async with env.db.sessionmaker.begin() as session:
+        assert session.bind is not None
         if session.bind.dialect.name == "sqlite":
             await session.execute(
                 text(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,14 @@ from bot.evaluation.newsset import Entry, Gold, NewsClaim, NewsHalf
 from bot.evaluation.report import Pair, Verdict, best_threshold, bootstrap, count, curve, pairs
 
 
-def _pair(claim: str, label: str, score: float, kind: str = "recurs", gold_changes=(), changes=()) -> Pair:
+def _pair(
+    claim: str,
+    label: str,
+    score: float,
+    kind: str = "recurs",
+    gold_changes: Sequence[str] = (),
+    changes: Sequence[str] = (),
+) -> Pair:
     return Pair(claim, Gold(label, frozenset(gold_changes)), Verdict(score, kind, frozenset(changes)))  # type: ignore[arg-type]
 
 
@@ -31,7 +39,9 @@ TABLE = [
     ("threshold", "tp", "fp", "fn", "kind", "facts", "changed"),
     [(70, 4, 1, 1, 3, 1, 2), (76, 2, 1, 3, 2, 0, 1), (100, 0, 0, 5, 0, 0, 0), (0, 5, 2, 0, 4, 1, 2)],
 )
-def test_counts_at_a_threshold(threshold, tp, fp, fn, kind, facts, changed) -> None:
+def test_counts_at_a_threshold(
+    threshold: float, tp: int, fp: int, fn: int, kind: int, facts: int, changed: int
+) -> None:
     c = count(TABLE, threshold)
     assert (c.tp, c.fp, c.fn, c.kind_right, c.facts_right, c.changed_found) == (
         tp,

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from bot.alerts.alert import Alert, Notice
 from bot.alerts.console import ConsoleTransport
-from bot.alerts.render import Alert, Notice
 from bot.app import Database, poll_once, prepare_chats
 from bot.claimbook import load_seeds, read_seed_file
 from bot.feedbook import add_feed, as_url

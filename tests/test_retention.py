@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from bot.retention import prune
 from bot.settings import RetentionSettings
@@ -13,6 +14,7 @@ from storage.models import ClaimState, Sighting, Story
 from tests.conftest import Db
 
 OLD = datetime(2024, 1, 1, tzinfo=UTC)
+_STORIES = cast(Table, Story.__table__)
 
 
 async def test_prune_in_batches_keeps_history(db: Db) -> None:
@@ -25,7 +27,7 @@ async def test_prune_in_batches_keeps_history(db: Db) -> None:
         ]
         ids = await stories.store_stories(s, feed.id, batch, since=OLD)
         for story_id, _ in ids.values():
-            await s.execute(Story.__table__.update().where(Story.id == story_id).values(fetched_at=OLD))
+            await s.execute(_STORIES.update().where(Story.id == story_id).values(fetched_at=OLD))
         first = ids["g0"][0]
         seen = await sightings.add_sighting(
             s,

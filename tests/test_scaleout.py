@@ -13,7 +13,7 @@ from aiohttp import web
 
 from testkit.procs import counts, daemon_env, prepare, printed_alerts, spawn
 from testkit.samples import UNRELATED, WEAPONS, rss
-from tests.feedserver import FeedServer
+from tests.feedserver import FeedServer, Handler
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -21,7 +21,7 @@ FEEDS = 12
 INTERVAL = 2.0
 
 
-def _feed_handler(index: int, polls: dict[int, list[float]]) -> web.RequestHandler:  # type: ignore[name-defined]
+def _feed_handler(index: int, polls: dict[int, list[float]]) -> Handler:
     base = (f"u{index}", f"Weather report {index}", UNRELATED)
     fresh = (f"w{index}", f"Trump presses allies on weapons, report number {index}", WEAPONS)
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from bot.alerts.alert import Alert, Notice
 from bot.alerts.policy import Policy, cooldown_until, next_digest, quiet_until
-from bot.alerts.render import Alert, Notice
 from bot.alerts.send import DrainResult, Sender
 from bot.claimbook import create_claim
 from storage import chats, outbox

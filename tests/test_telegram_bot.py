@@ -229,6 +229,21 @@ async def test_settings_menu_changes_the_policy(env: Env) -> None:
     assert "don't know the time zone" in await env.ask(USER, "/settings tz Mars/Olympus")
 
 
+async def test_a_groups_buttons_answer_only_its_admins(env: Env) -> None:
+    group = -100555
+    env.api.admins[group] = {ADMIN}
+    menu = await env.api.reply_to(group, "/settings", user_id=ADMIN)
+    assert any("Changes only" in t for t, _ in menu.buttons())
+    await env.press(group, "Changes only", user_id=USER)  # a member, not an admin
+    [refusal] = env.api.calls_to("answerCallbackQuery")
+    assert refusal.params.get("text") == "Only this group's admins can change what it tracks or its settings."
+    assert [c for c in env.api.calls if c.method.startswith("editMessage")] == []
+    await env.press(group, "Changes only", user_id=ADMIN)
+    assert env.api.calls_to("answerCallbackQuery")[-1].params.get("text") == "Saved."
+    [chat] = await env.until(select(Chat).where(Chat.id == group), lambda rows: rows and rows[0].settings)
+    assert chat.settings["notify"] == "changes"
+
+
 @pytest.mark.parametrize("env", [{"flood_limit": 3}], indirect=True)
 async def test_flood_control_answers_once_then_ignores(env: Env) -> None:
     for _ in range(6):

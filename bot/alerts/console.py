@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from bot.alerts.render import TELEGRAM_LIMIT, Alert, Notice, notice_text, to_text
+from bot.alerts.alert import Alert, Notice
+from bot.alerts.render import TELEGRAM_LIMIT, notice_text, to_text
 from bot.plaintext import plain
 
 

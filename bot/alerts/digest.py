@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.alerts.render import Alert, Notice, shorten
+from bot.alerts.alert import Alert, Notice
+from bot.alerts.render import shorten
 
 DIGEST_BUDGET = 3400
 """Characters of one digest message's body (Telegram's 4096 less the title and escaping headroom)."""

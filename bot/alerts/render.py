@@ -4,43 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+
+from bot.alerts.alert import Alert, Notice, Source
 
 TELEGRAM_LIMIT = 4096
 SHORT_CLAIM = 120
 WINDOW_WORDS = 80
 """Matching cuts a run-on sentence into windows of this many words (bot.matching.text.sentences)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    name: str
-    link: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Alert:
-    """A sighting, as a subscriber is told about it."""
-
-    claim_id: int
-    claim_text: str
-    kind: str
-    score: float
-    headline: str
-    link: str | None
-    sentence: str
-    terms: tuple[str, ...] = ()
-    changes: tuple[str, ...] = ()
-    sources: tuple[Source, ...] = ()
-    sighting_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """A message that is not about a claim (a feed switched off, ...)."""
-
-    title: str
-    body: str
 
 
 def shorten(text: str, limit: int) -> str:

@@ -1,4 +1,4 @@
-"""Draining the outbox: each due delivery is sent once, after its chat's policy (bot/alerts/plan.py) has had
+"""Draining the outbox: each due delivery is sent once, after its chat's policy (the batch's plan) has had
 its say, and marked sent with its Telegram message id.
 
 *In flight* means: the send has started and its "sent" mark is not yet committed. Marks are committed in
@@ -36,10 +36,10 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.alerts.alert import Alert, Notice
 from bot.alerts.budget import SharedBudget
 from bot.alerts.marks import MarkBuffer
 from bot.alerts.plan import Message, Outgoing, Plan, plan_batch
-from bot.alerts.render import Alert, Notice
 from bot.alerts.throttle import Throttle
 from bot.faults import fault_point
 from bot.settings import DeliverySettings

@@ -10,8 +10,10 @@ from rich.text import Text
 
 from bot.app import open_database
 from bot.claimbook import create_claim, edit_claim
-from bot.cli.common import UserError, ago, out, run, settings_of
+from bot.cli import extract
+from bot.cli.common import UserError, async_command, out
 from bot.settings import Settings
+from bot.timetext import ago
 from storage import claims as queries
 from storage import sightings
 from storage.models import Claim
@@ -29,8 +31,9 @@ async def _claim(session: object, ref: str) -> Claim:
 
 
 @app.command("add")
-def add(
-    ctx: typer.Context,
+@async_command
+async def add(
+    settings: Settings,
     text: Annotated[str, typer.Argument(help="The claim, 3 to 500 characters.")],
     slug: Annotated[
         str | None, typer.Option(help="A stable short name, e.g. poland-korea-arms-deal.")
@@ -38,65 +41,56 @@ def add(
     alias: Annotated[list[str] | None, typer.Option(help="Another wording (repeatable).")] = None,
 ) -> None:
     """Track a new claim."""
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
-            claim = await create_claim(session, text, slug=slug, aliases=alias or (), source="cli")
-            out.print(f"added claim #{claim.id}: {claim.text}")
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        claim = await create_claim(session, text, slug=slug, aliases=alias or (), source="cli")
+        out.print(f"added claim #{claim.id}: {claim.text}")
 
 
 @app.command("list")
-def list_(
-    ctx: typer.Context,
+@async_command
+async def list_(
+    settings: Settings,
     all_: Annotated[bool, typer.Option("--all", help="Include archived claims.")] = False,
 ) -> None:
     """List claims with their sightings, last seen time and feedback."""
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
-            claims = await queries.list_claims(session, include_archived=all_)
-            stats = await queries.sighting_stats(session)
-        table = Table("id", "slug", "claim", "seen", "last seen", "✅/❌", "thresholds", box=None)
-        for claim in claims:
-            seen, last, good, bad = stats.get(claim.id, (0, None, 0, 0))
-            bars = f"{claim.alert_threshold or '-'}/{claim.suggest_threshold or '-'}"
-            text = Text(f"(archived) {claim.text}", style="dim") if claim.archived else claim.text
-            table.add_row(str(claim.id), claim.slug or "", text, str(seen), ago(last), f"{good}/{bad}", bars)
-        out.print(table if claims else "no claims yet: `claimbot seed` or `claimbot claims add TEXT`")
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
+        claims = await queries.list_claims(session, include_archived=all_)
+        stats = await queries.sighting_stats(session)
+    table = Table("id", "slug", "claim", "seen", "last seen", "✅/❌", "thresholds", box=None)
+    for claim in claims:
+        seen, last, good, bad = stats.get(claim.id, (0, None, 0, 0))
+        bars = f"{claim.alert_threshold or '-'}/{claim.suggest_threshold or '-'}"
+        text = Text(f"(archived) {claim.text}", style="dim") if claim.archived else claim.text
+        table.add_row(str(claim.id), claim.slug or "", text, str(seen), ago(last), f"{good}/{bad}", bars)
+    out.print(table if claims else "no claims yet: `claimbot seed` or `claimbot claims add TEXT`")
 
 
 @app.command("show")
-def show(ctx: typer.Context, ref: ClaimRef) -> None:
+@async_command
+async def show(settings: Settings, ref: ClaimRef) -> None:
     """Show a claim's states over time and its latest sightings."""
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
-            claim = await _claim(session, ref)
-            states = await queries.states_of(session, claim.id)
-            seen = await sightings.sightings_of(session, claim.id, limit=20)
-        out.print(Text.assemble((f"#{claim.id}", "bold"), " ", claim.text))
-        if claim.article_link or claim.article_title:
-            source = " ".join(x for x in (claim.article_title, claim.article_date, claim.article_link) if x)
-            out.print(f"  from the article: {source}", markup=False)
-        for number, state in enumerate(states, start=1):
-            mark = " (reverted)" if state.reverted_at else ""
-            out.print(f"  state {number}{mark}: {state.note or '—'}  [{ago(state.created_at)}]")
-        for s in seen:
-            flag = "suggestion" if s.level == "suggestion" else s.kind
-            out.print(f"  {s.created_at:%Y-%m-%d} {flag:<10} {s.score:5.1f}  {s.story_title}")
-            for change in s.changes:
-                out.print(f"      {change}")
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
+        claim = await _claim(session, ref)
+        states = await queries.states_of(session, claim.id)
+        seen = await sightings.sightings_of(session, claim.id, limit=20)
+    out.print(Text.assemble((f"#{claim.id}", "bold"), " ", claim.text))
+    if claim.article_link or claim.article_title:
+        source = " ".join(x for x in (claim.article_title, claim.article_date, claim.article_link) if x)
+        out.print(f"  from the article: {source}", markup=False)
+    for number, state in enumerate(states, start=1):
+        mark = " (reverted)" if state.reverted_at else ""
+        out.print(f"  state {number}{mark}: {state.note or '—'}  [{ago(state.created_at)}]")
+    for s in seen:
+        flag = "suggestion" if s.level == "suggestion" else s.kind
+        out.print(f"  {s.created_at:%Y-%m-%d} {flag:<10} {s.score:5.1f}  {s.story_title}")
+        for change in s.changes:
+            out.print(f"      {change}")
 
 
 @app.command("edit")
-def edit(
-    ctx: typer.Context,
+@async_command
+async def edit(
+    settings: Settings,
     ref: ClaimRef,
     text: Annotated[str | None, typer.Option(help="New wording (starts a new state).")] = None,
     alias: Annotated[list[str] | None, typer.Option(help="Replace the aliases (repeatable).")] = None,
@@ -106,49 +100,42 @@ def edit(
     ] = None,
 ) -> None:
     """Change a claim's wording, aliases or thresholds."""
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
-            claim = await _claim(session, ref)
-            await edit_claim(session, claim, text=text, aliases=alias)
-            if alert is not None:
-                claim.alert_threshold = alert
-            if suggest is not None:
-                claim.suggest_threshold = suggest
-            bar_alert = claim.alert_threshold or settings.matching.alert_threshold
-            bar_suggest = claim.suggest_threshold or settings.matching.suggest_threshold
-            if bar_suggest > bar_alert:
-                raise UserError(
-                    f"the suggest threshold ({bar_suggest}) must not exceed the alert one ({bar_alert})"
-                )
-            out.print(f"updated claim #{claim.id}")
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
+        claim = await _claim(session, ref)
+        await edit_claim(session, claim, text=text, aliases=alias)
+        if alert is not None:
+            claim.alert_threshold = alert
+        if suggest is not None:
+            claim.suggest_threshold = suggest
+        bar_alert = claim.alert_threshold or settings.matching.alert_threshold
+        bar_suggest = claim.suggest_threshold or settings.matching.suggest_threshold
+        if bar_suggest > bar_alert:
+            raise UserError(
+                f"the suggest threshold ({bar_suggest}) must not exceed the alert one ({bar_alert})"
+            )
+        out.print(f"updated claim #{claim.id}")
 
 
 @app.command("archive")
-def archive(ctx: typer.Context, ref: ClaimRef) -> None:
+@async_command
+async def archive(settings: Settings, ref: ClaimRef) -> None:
     """Stop matching a claim (its history stays)."""
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
-            claim = await _claim(session, ref)
-            claim.archived = True
-            out.print(f"archived claim #{claim.id}")
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
+        claim = await _claim(session, ref)
+        claim.archived = True
+        out.print(f"archived claim #{claim.id}")
 
 
 @app.command("revert")
-def revert(ctx: typer.Context, ref: ClaimRef) -> None:
+@async_command
+async def revert(settings: Settings, ref: ClaimRef) -> None:
     """Undo the claim's current state: the one before it becomes current again."""
+    async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
+        claim = await _claim(session, ref)
+        state = await queries.revert_state(session, claim.id)
+        if state is None:
+            raise UserError(f"claim #{claim.id} has only its first state; nothing to revert")
+        out.print(f"claim #{claim.id} is back to the state from {state.created_at:%Y-%m-%d %H:%M}")
 
-    async def go(settings: Settings) -> None:
-        async with open_database(settings, existing=True) as db, db.sessionmaker.begin() as session:
-            claim = await _claim(session, ref)
-            state = await queries.revert_state(session, claim.id)
-            if state is None:
-                raise UserError(f"claim #{claim.id} has only its first state; nothing to revert")
-            out.print(f"claim #{claim.id} is back to the state from {state.created_at:%Y-%m-%d %H:%M}")
 
-    run(go(settings_of(ctx)))
+extract.register(app)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import re
 import sys
-from collections.abc import Coroutine, Iterable
-from datetime import UTC, datetime
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console, ConsoleOptions, RenderableType
@@ -17,6 +18,7 @@ from rich.text import Text
 from bot.settings import Settings
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 # C0 and C1 control characters but newline and tab: ESC starts a terminal sequence, the rest have no place on
 # a line of output.
@@ -73,19 +75,23 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         raise typer.Exit(130) from None
 
 
-def ago(moment: datetime | None, now: datetime | None = None) -> str:
-    """``3m ago``, ``2d ago``, ``in 5m``, or ``never``."""
-    if moment is None:
-        return "never"
-    now = now or datetime.now(UTC)
-    seconds = (now - moment).total_seconds()
-    suffix = "ago" if seconds >= 0 else ""
-    prefix = "" if seconds >= 0 else "in "
-    seconds = abs(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{prefix}{int(seconds // size)}{unit} {suffix}".strip()
-    return f"{prefix}{int(seconds)}s {suffix}".strip()
+def async_command(
+    command: Callable[Concatenate[Settings, P], Coroutine[Any, Any, None]],
+) -> Callable[..., None]:
+    """A typer command from ``async def command(settings, ...)``: typer sees a context in place of the
+    settings, and the coroutine gets the settings of the global options and runs through :func:`run`.
+
+    Typer passes every parameter by keyword (``ctx`` too), so the result cannot be typed more closely."""
+
+    def sync(ctx: typer.Context, *args: P.args, **kwargs: P.kwargs) -> None:
+        run(command(settings_of(ctx), *args, **kwargs))
+
+    functools.update_wrapper(sync, command)  # the name and docstring typer shows
+    signature = inspect.signature(command, eval_str=True)
+    context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+    options = list(signature.parameters.values())[1:]
+    sync.__signature__ = signature.replace(parameters=[context, *options])  # type: ignore[attr-defined]
+    return sync
 
 
 def is_tty() -> bool:

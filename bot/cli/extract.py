@@ -15,13 +15,14 @@ from bot.articles.article import Article, ArticleError, remember
 from bot.articles.proposals import DEFAULT_LIMIT, Proposal, claims_in
 from bot.articles.source import fetch_article, read_file
 from bot.claimbook import create_claim
-from bot.cli.common import UserError, out, run, settings_of
+from bot.cli.common import UserError, async_command, out
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
 
 
-def extract(
-    ctx: typer.Context,
+@async_command
+async def extract(
+    settings: Settings,
     source: Annotated[str, typer.Argument(help="A saved article (HTML or text) or an http(s) link.")],
     limit: Annotated[int, typer.Option(min=1, max=100, help="Most claims to propose.")] = DEFAULT_LIMIT,
     add: Annotated[
@@ -30,22 +31,18 @@ def extract(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object on stdout.")] = False,
 ) -> None:
     """Propose the claims worth tracking in an article, best first."""
-
-    async def go(settings: Settings) -> None:
-        article, proposals = await _read(source, settings, limit)
-        added = await _add(settings, article, proposals) if add else {}
-        if as_json:
-            sys.stdout.write(json.dumps(_as_json(article, proposals, added), ensure_ascii=False) + "\n")
-            return
-        out.print(Text.assemble((article.title or "(untitled)", "bold"), " ", _dated(article)))
-        for n, p in enumerate(proposals, 1):
-            note = added.get(n, "")
-            line = Text.assemble(f"{n:>2}. ", (f"{p.score:4.1f}", "dim"), " ", p.text)
-            if note:
-                line.append(f"  {note}", style="green")
-            out.print(line)
-
-    run(go(settings_of(ctx)))
+    article, proposals = await _read(source, settings, limit)
+    added = await _add(settings, article, proposals) if add else {}
+    if as_json:
+        sys.stdout.write(json.dumps(_as_json(article, proposals, added), ensure_ascii=False) + "\n")
+        return
+    out.print(Text.assemble((article.title or "(untitled)", "bold"), " ", _dated(article)))
+    for n, p in enumerate(proposals, 1):
+        note = added.get(n, "")
+        line = Text.assemble(f"{n:>2}. ", (f"{p.score:4.1f}", "dim"), " ", p.text)
+        if note:
+            line.append(f"  {note}", style="green")
+        out.print(line)
 
 
 async def _read(source: str, settings: Settings, limit: int) -> tuple[Article, list[Proposal]]:

@@ -11,7 +11,7 @@ import typer
 from bot.alerts.console import ConsoleTransport
 from bot.app import missing_database, open_database, run_once
 from bot.claimbook import load_seeds, read_seed_file
-from bot.cli.common import fail, out, run, settings_of
+from bot.cli.common import async_command, fail, out, run, settings_of
 from bot.resources import seeds_path
 from bot.settings import Settings
 from storage.migrate import current_revision, head_revision
@@ -20,56 +20,35 @@ db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 
 
 @db_app.command("upgrade")
-def upgrade(ctx: typer.Context) -> None:
+@async_command
+async def upgrade(settings: Settings) -> None:
     """Create the database or bring its schema up to date (safe to repeat)."""
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings) as db:
-            out.print(f"database at revision {await current_revision(db.engine)}: {db.engine.url!r}")
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings) as db:
+        out.print(f"database at revision {await current_revision(db.engine)}: {db.engine.url!r}")
 
 
 @db_app.command("current")
-def current(ctx: typer.Context) -> None:
+@async_command
+async def current(settings: Settings) -> None:
     """Print the schema revision of the database and of this release."""
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings, migrate=False, existing=True) as db:
-            out.print(
-                f"database: {await current_revision(db.engine) or 'empty'}; this release: {head_revision()}"
-            )
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings, migrate=False, existing=True) as db:
+        out.print(
+            f"database: {await current_revision(db.engine) or 'empty'}; this release: {head_revision()}"
+        )
 
 
-def register(app: typer.Typer) -> None:
-    app.command("seed")(seed)
-    app.command("demo")(demo)
-    app.command("run")(run_command)
-    app.command("status")(status)
-    try:
-        from bot.cli import match
-    except ImportError:  # pragma: no cover - the matching CLI is part of every install
-        return
-    match.register(app)
-
-
-def seed(
-    ctx: typer.Context,
+@async_command
+async def seed(
+    settings: Settings,
     file: Annotated[
         Path | None, typer.Argument(help="A claims JSON-lines file; the bundled seed claims when left out.")
     ] = None,
 ) -> None:
     """Load the seed claims (idempotent: claims already there, by slug, are kept)."""
-
-    async def go(settings: Settings) -> None:
-        seeds = read_seed_file(file or seeds_path("claims.jsonl"))
-        async with open_database(settings) as db, db.sessionmaker.begin() as session:
-            added, kept = await load_seeds(session, seeds)
-        out.print(f"seed claims: {added} added, {kept} already there")
-
-    run(go(settings_of(ctx)))
+    seeds = read_seed_file(file or seeds_path("claims.jsonl"))
+    async with open_database(settings) as db, db.sessionmaker.begin() as session:
+        added, kept = await load_seeds(session, seeds)
+    out.print(f"seed claims: {added} added, {kept} already there")
 
 
 def demo(
@@ -80,7 +59,7 @@ def demo(
     ] = None,
 ) -> None:
     """Run the whole pipeline once over the bundled sample feeds: no token, no network; prints the alerts."""
-    from bot.demo import run_demo
+    from bot.cli.demo import run_demo
 
     settings = settings_of(ctx)
     console = ConsoleTransport()
@@ -127,16 +106,13 @@ def _role(role: str) -> Literal["all", "worker", "bot"]:
     return "worker" if role == "worker" else "bot" if role == "bot" else "all"
 
 
-def status(ctx: typer.Context) -> None:
+@async_command
+async def status(settings: Settings) -> None:
     """What an operator asks first: last tick, feed health, recent stories and sightings, outbox backlog."""
-    from bot.status import print_status
+    from bot.cli.status import print_status
 
-    if (path := missing_database(settings_of(ctx))) is not None:
+    if (path := missing_database(settings)) is not None:
         out.print(f"last tick never: no database at {path} yet (nothing has run with these settings)")
         return
-
-    async def go(settings: Settings) -> None:
-        async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
-            await print_status(session, out)
-
-    run(go(settings_of(ctx)))
+    async with open_database(settings, existing=True) as db, db.sessionmaker() as session:
+        await print_status(session, out)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import ClientDecodeError, TelegramAPIError
+from aiogram.filters import Filter
+from aiogram.types import CallbackQuery, Message, User
 from aiogram.types import Chat as TgChat
-from aiogram.types import Message, User
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
@@ -69,3 +70,18 @@ async def require_chat_admin(bot: Bot, chat: TgChat, user: User | None) -> None:
         if member.status in ("creator", "administrator"):
             return
     raise UserError("Only this group's admins can change what it tracks or its settings.")
+
+
+class ChatAdminButton(Filter):
+    """A button under one of the bot's messages, pressed by someone who may change the chat (see
+    :func:`require_chat_admin`); the handler gets that message as ``message``. Register it after the
+    callback-data filter, so only the handler's own buttons are checked."""
+
+    def __init__(self, too_old: str) -> None:
+        self.too_old = too_old  # the reply when Telegram no longer sends the message (too old to edit)
+
+    async def __call__(self, query: CallbackQuery, bot: Bot) -> dict[str, Message]:
+        if not isinstance(query.message, Message):
+            raise UserError(self.too_old)
+        await require_chat_admin(bot, query.message.chat, query.from_user)
+        return {"message": query.message}

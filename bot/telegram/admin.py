@@ -22,8 +22,9 @@ from bot.settings import Settings
 from bot.telegram.access import require_bot_admin
 from bot.telegram.errors import UserError
 from bot.telegram.feedcheck import FeedUnusable, describe, try_feed
-from bot.telegram.format import ago, esc, plural
+from bot.telegram.format import esc, plural
 from bot.telegram.replies import Reply
+from bot.timetext import ago
 from storage import feeds, outbox
 from storage.models import Chat, Claim
 from storage.ticks import last_tick

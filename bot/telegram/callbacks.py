@@ -26,7 +26,7 @@ class ClaimsPage(CallbackData, prefix="cl"):
     page: int
 
 
-class Policy(CallbackData, prefix="set"):
+class SettingChoice(CallbackData, prefix="set"):
     """/settings: one field set to one value."""
 
     field: Literal["notify", "digest_hour", "cooldown", "quiet", "tz"]

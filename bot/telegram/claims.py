@@ -18,9 +18,10 @@ from bot.telegram import timeline
 from bot.telegram.access import topic_of
 from bot.telegram.callbacks import ClaimsPage
 from bot.telegram.errors import UserError
-from bot.telegram.format import ago, claim_ref, esc, local_time, plural, sparkline, weekly
+from bot.telegram.format import claim_ref, esc, local_time, plural, sparkline, weekly
 from bot.telegram.keyboards import pages_keyboard
 from bot.telegram.replies import Reply
+from bot.timetext import ago
 from storage import chats
 from storage.claims import get_claim, states_of
 from storage.models import Claim, ClaimState, Sighting, Subscription

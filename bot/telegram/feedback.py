@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from bot.telegram.access import require_chat_admin, topic_of
+from bot.telegram.access import ChatAdminButton, topic_of
 from bot.telegram.callbacks import Feedback
 from bot.telegram.errors import UserError
 from bot.telegram.keyboards import feedback_keyboard
@@ -40,13 +40,10 @@ def moved_offset(offset: float, answer: str, previous: str | None, step: float, 
 
 
 async def on_feedback(
-    query: CallbackQuery, callback_data: Feedback, session: AsyncSession, bot: Bot, settings: Settings
+    query: CallbackQuery, callback_data: Feedback, message: Message, session: AsyncSession, settings: Settings
 ) -> Reply:
-    if not isinstance(query.message, Message):
-        raise UserError("That alert is too old to answer.")
-    await require_chat_admin(bot, query.message.chat, query.from_user)
     sub = await chats.get_subscription(
-        session, query.message.chat.id, callback_data.claim, topic_id=topic_of(query.message)
+        session, message.chat.id, callback_data.claim, topic_id=topic_of(message)
     )
     sighting = await get_sighting(session, callback_data.sighting)
     if sub is None or sighting is None or sighting.claim_id != callback_data.claim:
@@ -64,7 +61,7 @@ async def on_feedback(
     undone = " The change it reported is undone." if state is not None and answer == "wrong" else ""
     return (
         query.answer(f"Thanks.{undone} Claim #{sub.claim_id} now alerts here from score {bar:.0f}."),
-        query.message.edit_reply_markup(
+        message.edit_reply_markup(
             reply_markup=feedback_keyboard(callback_data.claim, callback_data.sighting, answer)
         ),
     )
@@ -79,5 +76,7 @@ def _mute(sub: Subscription, settings: Settings) -> str:
 def make_router() -> Router:
     """A fresh router (a router joins one dispatcher only)."""
     router = Router(name=__name__)
-    router.callback_query.register(on_feedback, Feedback.filter())
+    router.callback_query.register(
+        on_feedback, Feedback.filter(), ChatAdminButton("That alert is too old to answer.")
+    )
     return router

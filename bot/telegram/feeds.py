@@ -10,8 +10,9 @@ from aiogram.types import Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.pipeline.urlguard import redact
-from bot.telegram.format import ago, esc
+from bot.telegram.format import esc
 from bot.telegram.replies import Reply
+from bot.timetext import ago
 from storage import feeds
 from storage.models import Feed
 

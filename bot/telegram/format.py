@@ -1,4 +1,4 @@
-"""Small pure helpers for replies: relative times, sparklines, durations."""
+"""Small pure helpers for replies: sparklines, durations, local times."""
 
 from __future__ import annotations
 
@@ -13,17 +13,6 @@ from bot.alerts.render import shorten
 BARS = "▁▂▃▄▅▆▇█"
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhdw])$")
 _UNITS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def ago(moment: datetime | None, now: datetime) -> str:
-    """``3m ago``, ``2d ago`` or ``never``."""
-    if moment is None:
-        return "never"
-    seconds = max((now - moment).total_seconds(), 0)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return "just now"
 
 
 def sparkline(counts: Sequence[int]) -> str:

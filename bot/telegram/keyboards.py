@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.alerts.render import Alert, shorten
+from bot.alerts.alert import Alert
+from bot.alerts.render import shorten
 from bot.telegram.callbacks import ClaimsPage, Duplicate, Feedback
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.settings import Settings
-from bot.telegram.access import place_of, require_chat_admin
-from bot.telegram.callbacks import Policy
+from bot.telegram.access import ChatAdminButton, place_of, require_chat_admin
+from bot.telegram.callbacks import SettingChoice
 from bot.telegram.errors import UserError
 from bot.telegram.format import esc
 from bot.telegram.replies import Reply
@@ -54,16 +54,17 @@ async def show(
 
 
 async def change(
-    query: CallbackQuery, callback_data: Policy, session: AsyncSession, bot: Bot, settings: Settings
+    query: CallbackQuery,
+    callback_data: SettingChoice,
+    message: Message,
+    session: AsyncSession,
+    settings: Settings,
 ) -> Reply:
-    if not isinstance(query.message, Message):
-        raise UserError("That menu is too old; send /settings again.")
-    await require_chat_admin(bot, query.message.chat, query.from_user)
-    place = await place_of(session, query.message)
+    place = await place_of(session, message)
     await _apply(session, place.chat, callback_data.field, callback_data.value)
     return (
         query.answer("Saved."),
-        query.message.edit_text(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings)),
+        message.edit_text(_text(place.chat, settings), reply_markup=_keyboard(place.chat, settings)),
     )
 
 
@@ -110,7 +111,7 @@ def _keyboard(chat: Chat, settings: Settings) -> InlineKeyboardMarkup:
         return [
             InlineKeyboardButton(
                 text=("• " if key == current else "") + label,
-                callback_data=Policy(field=field, value=key).pack(),
+                callback_data=SettingChoice(field=field, value=key).pack(),
             )
             for key, label in options.items()
         ]
@@ -134,5 +135,7 @@ def make_router() -> Router:
     """A fresh router (a router joins one dispatcher only)."""
     router = Router(name=__name__)
     router.message.register(show, Command("settings"))
-    router.callback_query.register(change, Policy.filter())
+    router.callback_query.register(
+        change, SettingChoice.filter(), ChatAdminButton("That menu is too old; send /settings again.")
+    )
     return router

@@ -16,7 +16,7 @@ from bot.matching.text import spelled_terms
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
 from bot.telegram import articles
-from bot.telegram.access import Place, place_of, require_chat_admin
+from bot.telegram.access import ChatAdminButton, Place, place_of, require_chat_admin
 from bot.telegram.backfill import backfill
 from bot.telegram.callbacks import Duplicate
 from bot.telegram.errors import UserError
@@ -64,12 +64,13 @@ async def track(
 
 
 async def choose(
-    query: CallbackQuery, callback_data: Duplicate, session: AsyncSession, bot: Bot, settings: Settings
+    query: CallbackQuery,
+    callback_data: Duplicate,
+    message: Message,
+    session: AsyncSession,
+    settings: Settings,
 ) -> Reply:
-    if not isinstance(query.message, Message):
-        raise UserError("That message is too old; send /track again.")
-    await require_chat_admin(bot, query.message.chat, query.from_user)
-    place = await place_of(session, query.message)
+    place = await place_of(session, message)
     await _check_room(session, place, settings)
     pending = place.chat.settings.get("pending_track")
     if callback_data.action == "use":
@@ -84,7 +85,7 @@ async def choose(
         place = Place(place.chat, int(pending.get("topic") or 0))
         reply = await _follow(session, place, claim, settings, new=True)
     place.chat.settings = {k: v for k, v in place.chat.settings.items() if k != "pending_track"}
-    return query.answer(), query.message.edit_text(reply)
+    return query.answer(), message.edit_text(reply)
 
 
 async def _check_room(session: AsyncSession, place: Place, settings: Settings) -> None:
@@ -139,5 +140,7 @@ def make_router() -> Router:
     """A fresh router (a router joins one dispatcher only)."""
     router = Router(name=__name__)
     router.message.register(track, Command("track"))
-    router.callback_query.register(choose, Duplicate.filter())
+    router.callback_query.register(
+        choose, Duplicate.filter(), ChatAdminButton("That message is too old; send /track again.")
+    )
     return router

@@ -22,7 +22,8 @@ from aiogram.exceptions import (
     TelegramServerError,
 )
 
-from bot.alerts.render import Alert, Notice, notice_html, to_html
+from bot.alerts.alert import Alert, Notice
+from bot.alerts.render import notice_html, to_html
 from bot.alerts.send import SendError
 from bot.settings import Settings
 from bot.telegram.keyboards import alert_keyboard

@@ -9,7 +9,7 @@ from rich.table import Table
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cli.common import ago
+from bot.timetext import ago
 from storage import outbox
 from storage.feeds import count_due
 from storage.models import Feed, Sighting, Story
