@@ -91,7 +91,7 @@ class Poller:
             matches = await self.claims.match(docs, self.executor)
         write = FeedWrite(job, result, prepared, stories, matches)
         outcome = await self._writes().submit(write)
-        for claim_id, facts in outcome.recorded.applied.items():
+        for claim_id, facts in outcome.recorded.applied.facts.items():
             self.claims.index.set_facts(claim_id, facts)  # later feeds of this tick compare with it
         fault_point("poll.stored")
         return outcome

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.matching.changes import compare, should_apply
 from bot.matching.types import Facts, Match
+from bot.matching.verdict import NewStory, States, Verdict, judge
 from bot.pipeline.claimset import ClaimMeta
 from storage import outbox
 from storage.chats import ensure_chat
@@ -34,44 +34,14 @@ class Recorded:
     suggestions: int = 0
     deliveries: int = 0
     states: int = 0
-    applied: dict[int, Facts] = field(default_factory=dict)
+    applied: States = field(default_factory=States)
     """Claims whose state this transaction changed, with their new facts."""
-    applied_published: dict[int, datetime | None] = field(default_factory=dict)
-
-
-@dataclass(slots=True)
-class _Seen:
-    """One sighting to store, and what it leads to."""
-
-    story: StoryRef
-    meta: ClaimMeta
-    match: Match
-    level: str
-    state: dict[str, Any] | None = None
-
-
-def merged(old: Facts, new: Facts) -> Facts:
-    """The claim's next state: what the sentence states replaces, what it leaves out is kept."""
-    updates = {
-        name: getattr(new, name)
-        for name in ("amounts", "counts", "percents", "dates", "parties", "groups", "order", "status")
-        if getattr(new, name)
-    }
-    return replace(old, polarity=new.polarity, **updates)
-
-
-def _rejudge(match: Match, current: Facts | None) -> Match:
-    """Compare again when an earlier story of the same transaction changed the claim's state."""
-    if current is None:
-        return match
-    changes = compare(current, match.facts)
-    return replace(match, kind="changed" if changes else "recurs", changes=changes)
 
 
 async def record_matches(
     session: AsyncSession,
     found: Sequence[tuple[StoryRef, list[Match]]],
-    claims: dict[int, ClaimMeta],
+    claims: Mapping[int, ClaimMeta],
     *,
     push: bool,
     now: datetime,
@@ -83,111 +53,76 @@ async def record_matches(
     Sightings, states, events and deliveries are each one executemany; alerts become events owed to
     subscribers. The stories are new, so a (claim, story) pair can only repeat within ``found``.
     """
-    seen = _judge(found, claims, tally, facts_of)
-    if not seen:
+    stories = {story.id: story for story, _ in found}
+    verdicts = judge([NewStory(s.id, s.published_at, m) for s, m in found], claims, tally.applied, facts_of)
+    tally.sightings += len(verdicts)
+    tally.alerts += sum(v.level == "alert" for v in verdicts)
+    tally.suggestions += sum(v.level == "suggestion" for v in verdicts)
+    tally.states += sum(v.state is not None for v in verdicts)
+    if not verdicts:
         return
-    rows = [_sighting_row(s, now) for s in seen]
+    rows = [_sighting_row(v, stories[v.story_id], now) for v in verdicts]
     stmt = ignoring_conflicts(session, Sighting).returning(Sighting.claim_id, Sighting.story_id, Sighting.id)
     ids = {(claim, story): sid for claim, story, sid in (await session.execute(stmt, rows)).all()}
-    alerts = [(s, ids[key]) for s in seen if s.level == "alert" and (key := (s.meta.id, s.story.id)) in ids]
-    states = [_state_row(s, sighting_id) for s, sighting_id in alerts if s.state is not None]
+    alerts = [
+        (v, ids[key]) for v in verdicts if v.level == "alert" and (key := (v.claim_id, v.story_id)) in ids
+    ]
+    states = [_state_row(v, stories[v.story_id], sid) for v, sid in alerts if v.state is not None]
     if states:
         await session.execute(insert(ClaimState), states)
     if push and alerts:
-        tally.deliveries += await _push(session, alerts, now)
+        tally.deliveries += await _push(session, alerts, claims, now)
 
 
-def _judge(
-    found: Sequence[tuple[StoryRef, list[Match]]],
-    claims: dict[int, ClaimMeta],
-    tally: Recorded,
-    facts_of: Callable[[int], Facts],
-) -> list[_Seen]:
-    """Which matches become sightings, at which level, and which alerts become the claim's new state."""
-    seen: list[_Seen] = []
-    pairs: set[tuple[int, int]] = set()
-    for story, matches in found:
-        judged: list[_Seen] = []
-        for match in matches:
-            meta = claims.get(int(match.claim_id))  # type: ignore[call-overload]
-            if meta is None or match.score < meta.suggest_threshold or (meta.id, story.id) in pairs:
-                continue
-            pairs.add((meta.id, story.id))
-            match = _rejudge(match, tally.applied.get(meta.id))
-            level = "alert" if match.score >= meta.alert_threshold else "suggestion"
-            judged.append(_Seen(story, meta, match, level))
-        for s in judged:  # states apply after the whole story is judged, as the story's sightings do
-            tally.sightings += 1
-            if s.level == "suggestion":
-                tally.suggestions += 1
-                continue
-            tally.alerts += 1
-            s.state = _maybe_new_state(s, tally, facts_of)
-        seen += judged
-    return seen
-
-
-def _sighting_row(s: _Seen, now: datetime) -> dict[str, Any]:
+def _sighting_row(v: Verdict, story: StoryRef, now: datetime) -> dict[str, Any]:
     return {
-        "claim_id": s.meta.id,
-        "story_id": s.story.id,
-        "score": round(s.match.score, 1),
-        "sentence": s.match.sentence,
-        "kind": s.match.kind,
-        "level": s.level,
-        "changes": [str(change) for change in s.match.changes],
-        "terms": list(s.match.terms),
-        "facts": s.match.facts.to_json(),
-        "story_title": s.story.title,
-        "story_link": s.story.link,
+        "claim_id": v.claim_id,
+        "story_id": v.story_id,
+        "score": round(v.match.score, 1),
+        "sentence": v.match.sentence,
+        "kind": v.match.kind,
+        "level": v.level,
+        "changes": [str(change) for change in v.match.changes],
+        "terms": list(v.match.terms),
+        "facts": v.match.facts.to_json(),
+        "story_title": story.title,
+        "story_link": story.link,
         "created_at": now,
     }
 
 
-def _state_row(s: _Seen, sighting_id: int) -> dict[str, Any]:
+def _state_row(v: Verdict, story: StoryRef, sighting_id: int) -> dict[str, Any]:
+    assert v.state is not None
     return {
-        "claim_id": s.meta.id,
-        "facts": s.state,
-        "story_id": s.story.id,
-        "story_published_at": s.story.published_at,
+        "claim_id": v.claim_id,
+        "facts": v.state.to_json(),
+        "story_id": v.story_id,
+        "story_published_at": story.published_at,
         "sighting_id": sighting_id,
-        "note": "; ".join(str(change) for change in s.match.changes),
+        "note": "; ".join(str(change) for change in v.match.changes),
         "reverted_at": None,
     }
 
 
-def _maybe_new_state(s: _Seen, tally: Recorded, facts_of: Callable[[int], Facts]) -> dict[str, Any] | None:
-    """A changed alert becomes the claim's current state unless its story is older than the current one's."""
-    meta, match, story = s.meta, s.match, s.story
-    current_published = tally.applied_published.get(meta.id, meta.state_published_at)
-    if not should_apply(
-        kind=match.kind,
-        score=match.score,
-        alert_threshold=meta.alert_threshold,
-        story_published=story.published_at,
-        current_published=current_published,
-    ):
-        return None
-    state = merged(tally.applied.get(meta.id) or facts_of(meta.id), match.facts)
-    tally.states += 1
-    tally.applied[meta.id] = state
-    tally.applied_published[meta.id] = story.published_at
-    return state.to_json()
-
-
-async def _push(session: AsyncSession, alerts: list[tuple[_Seen, int]], now: datetime) -> int:
+async def _push(
+    session: AsyncSession, alerts: list[tuple[Verdict, int]], claims: Mapping[int, ClaimMeta], now: datetime
+) -> int:
     """One event per alert and a delivery per recipient; returns how many deliveries are new."""
     rows = [
-        {"kind": "sighting", "claim_id": s.meta.id, "sighting_id": sid, "payload": {}} for s, sid in alerts
+        {"kind": "sighting", "claim_id": v.claim_id, "sighting_id": sid, "payload": {}} for v, sid in alerts
     ]
     stmt = insert(Event).returning(Event.sighting_id, Event.id)
     events = dict((await session.execute(stmt, rows)).all())
-    audience = await outbox.Audience.load(session, {s.meta.id for s, _ in alerts})
+    audience = await outbox.Audience.load(session, {v.claim_id for v, _ in alerts})
     deliveries = [
         {"event_id": events[sid], "chat_id": chat, "topic_id": topic}
-        for s, sid in alerts
+        for v, sid in alerts
         for chat, topic in audience.recipients(
-            s.meta.id, score=s.match.score, kind=s.match.kind, alert_threshold=s.meta.alert_threshold, now=now
+            v.claim_id,
+            score=v.match.score,
+            kind=v.match.kind,
+            alert_threshold=claims[v.claim_id].alert_threshold,
+            now=now,
         )
     ]
     if not deliveries:

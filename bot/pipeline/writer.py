@@ -90,7 +90,6 @@ class FeedWriter:
         outcome = PollResult(job.id, ok=True, entries=w.prepared.entries if w.prepared else 0)
         # States an earlier feed of the batch set are what this one compares with, as if it had committed.
         outcome.recorded.applied.update(carried.applied)
-        outcome.recorded.applied_published.update(carried.applied_published)
         found: list[tuple[StoryRef, list[Match]]] = []
         for story in stories:
             story_id, created = stored.get((job.id, story.guid), (None, False))
@@ -109,7 +108,6 @@ class FeedWriter:
                 facts_of=self.claims.index.facts,
             )
         carried.applied.update(outcome.recorded.applied)
-        carried.applied_published.update(outcome.recorded.applied_published)
         return outcome
 
     def _mark(self, w: FeedWrite, now: datetime) -> PollMark:
