@@ -150,9 +150,35 @@ async def move_feed(session: AsyncSession, feed_id: int, url: str) -> int | None
     return owner if owner != feed_id else None
 
 
-async def deactivate_feed(session: AsyncSession, feed_id: int, reason: str) -> None:
+async def deactivate_feed(
+    session: AsyncSession, feed_id: int, reason: str, *, now: datetime, error_count: int | None = None
+) -> str | None:
+    """Stop polling the feed and release its lease; its URL, or None when there is no such feed.
+
+    ``error_count`` None keeps the count (a feed retired for a reason other than failing).
+    """
+    values: dict[str, Any] = {"active": False, "last_error": reason[:2000], "last_checked_at": now}
+    if error_count is not None:
+        values["error_count"] = error_count
+    stmt = update(Feed).where(Feed.id == feed_id).values(**values, lease_owner=None, lease_until=None)
+    return (await session.execute(stmt.returning(Feed.url))).scalar_one_or_none()
+
+
+async def record_failure(
+    session: AsyncSession, feed_id: int, reason: str, *, failures: int, now: datetime, next_check_at: datetime
+) -> None:
+    """A failed poll: the count of failures in a row, why, when to try again; the lease is released."""
     await session.execute(
-        update(Feed).where(Feed.id == feed_id).values(active=False, last_error=reason[:2000])
+        update(Feed)
+        .where(Feed.id == feed_id)
+        .values(
+            error_count=failures,
+            last_error=reason[:2000],
+            last_checked_at=now,
+            lease_owner=None,
+            lease_until=None,
+            next_check_at=next_check_at,
+        )
     )
 
 

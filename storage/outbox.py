@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.chats import ensure_chat
 from storage.models import Chat, Delivery, Event, Sighting, Subscription
 from storage.upsert import ignoring_conflicts
 
@@ -57,6 +58,41 @@ class Audience:
         ]
         pairs.extend((chat_id, 0) for chat_id in self.followers)
         return list(dict.fromkeys(pairs))
+
+
+async def add_sighting_events(session: AsyncSession, sightings: dict[int, int]) -> dict[int, int]:
+    """One ``sighting`` event per sighting (``{sighting id: claim id}``); the events' ids by sighting id."""
+    if not sightings:
+        return {}
+    rows = [
+        {"kind": "sighting", "claim_id": claim, "sighting_id": sid, "payload": {}}
+        for sid, claim in sightings.items()
+    ]
+    stmt = insert(Event).returning(Event.sighting_id, Event.id)
+    return dict((await session.execute(stmt, rows)).all())  # type: ignore[arg-type]
+
+
+async def enqueue_many(session: AsyncSession, owed: Sequence[tuple[int, int, int]]) -> int:
+    """Owe each (event, chat, topic) once, in one executemany; returns how many deliveries are new."""
+    if not owed:
+        return 0
+    rows = [{"event_id": event, "chat_id": chat, "topic_id": topic} for event, chat, topic in owed]
+    stmt = ignoring_conflicts(session, Delivery).returning(Delivery.id)
+    return len((await session.execute(stmt, rows)).all())
+
+
+async def add_feed_notice(
+    session: AsyncSession, feed_id: int, *, url: str, reason: str, admins: Sequence[int]
+) -> None:
+    """A ``feed_deactivated`` event owed to ``admins`` and to the chats that follow everything."""
+    event = await add_event(
+        session, "feed_deactivated", feed_id=feed_id, payload={"url": url, "reason": reason}
+    )
+    for admin in admins:
+        await ensure_chat(session, admin)
+    recipients = [(admin, 0) for admin in admins]
+    recipients += [(chat_id, 0) for chat_id in await follower_chats(session)]
+    await enqueue(session, event.id, recipients)
 
 
 async def claim_recipients(

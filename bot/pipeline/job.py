@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.pipeline.record import Recorded
+from bot.pipeline.store import Recorded
 from storage.models import Feed
 
 

@@ -21,11 +21,9 @@ from bot.pipeline.groupcommit import GroupCommit
 from bot.pipeline.job import FeedJob, PollResult
 from bot.pipeline.parse import FeedParseError
 from bot.pipeline.prepare import PreparedFeed, prepare_in_executor
-from bot.pipeline.record import record_feed_deactivated
-from bot.pipeline.urlguard import redact
-from bot.pipeline.writer import FeedWrite, FeedWriter
+from bot.pipeline.store import FeedStore, FeedWrite, Stored
 from bot.settings import Settings
-from storage.models import Feed
+from storage.feeds import record_failure
 from storage.stories import known_guids
 
 logger = logging.getLogger(__name__)
@@ -42,13 +40,15 @@ class Poller:
     executor: Executor | None = None
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
-    writer: FeedWriter = field(init=False)
+    store: FeedStore = field(init=False)
     _write_lock: asyncio.Lock | None = field(default=None, init=False)
-    _group: GroupCommit[FeedWrite, PollResult] | None = field(default=None, init=False)
+    _group: GroupCommit[FeedWrite, Stored] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         # Through a lambda: the clock may be swapped after construction (the benchmark does).
-        self.writer = FeedWriter(self.claims, self.settings, self.rng, lambda: self.clock())
+        self.store = FeedStore(
+            self.claims, self.settings, self.rng, lambda: self.clock(), notify=self.settings.telegram.admins
+        )
         bind = self.sessionmaker.kw.get("bind")
         if bind is not None and bind.dialect.name == "sqlite":
             # SQLite has one writer: queue here rather than spin on its busy timeout.
@@ -90,19 +90,21 @@ class Poller:
             docs = prepared.docs(lambda story: story.guid not in known)
             matches = await self.claims.match(docs, self.executor)
         write = FeedWrite(job, result, prepared, stories, matches)
-        outcome = await self._writes().submit(write)
-        for claim_id, facts in outcome.recorded.applied.facts.items():
+        stored = await self._writes().submit(write)
+        for claim_id, facts in stored.recorded.applied.facts.items():
             self.claims.index.set_facts(claim_id, facts)  # later feeds of this tick compare with it
         fault_point("poll.stored")
-        return outcome
+        return PollResult(
+            job.id, ok=True, entries=stored.entries, new_stories=stored.new_stories, recorded=stored.recorded
+        )
 
-    def _writes(self) -> GroupCommit[FeedWrite, PollResult]:
+    def _writes(self) -> GroupCommit[FeedWrite, Stored]:
         if self._group is None:
             # PostgreSQL takes concurrent writers: there each feed keeps a transaction of its own.
             sqlite = self._write_lock is not None
             self._group = GroupCommit(
                 self.transaction,
-                self.writer.write,
+                self.store.write,
                 writers=1 if sqlite else 1_000,
                 max_items=32 if sqlite else 1,
             )
@@ -131,30 +133,16 @@ class Poller:
             await self._deactivate(job, f"{failures} failures in a row, last: {reason}")
             return PollResult(job.id, ok=False, error=reason)
         now = self.clock()
+        due = self.store.next_due(job, now, failures=failures, retry_after=retry_after)
         async with self.transaction() as session:
-            feed = await session.get(Feed, job.id)
-            if feed is not None:
-                feed.error_count = failures
-                feed.last_error = reason[:2000]
-                feed.last_checked_at = now
-                feed.lease_owner = feed.lease_until = None
-                feed.next_check_at = self.writer.next_due(
-                    job, now, failures=failures, retry_after=retry_after
-                )
+            await record_failure(session, job.id, reason, failures=failures, now=now, next_check_at=due)
         logger.warning("feed #%d failed (%d in a row): %s", job.id, failures, reason)
         return PollResult(job.id, ok=False, error=reason)
 
     async def _deactivate(self, job: FeedJob, reason: str) -> None:
         async with self.transaction() as session:
-            feed = await session.get(Feed, job.id)
-            if feed is None:
-                return
-            feed.active = False
-            feed.error_count = job.error_count + 1
-            feed.last_error = reason[:2000]
-            feed.last_checked_at = self.clock()
-            feed.lease_owner = feed.lease_until = None
-            await record_feed_deactivated(
-                session, feed.id, url=redact(feed.url), reason=reason, admins=self.settings.telegram.admins
+            found = await self.store.retire(
+                session, job.id, reason, now=self.clock(), error_count=job.error_count + 1
             )
-        logger.warning("feed #%d deactivated: %s", job.id, reason)
+        if found:
+            logger.warning("feed #%d deactivated: %s", job.id, reason)
