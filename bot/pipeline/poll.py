@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Hashable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,8 +15,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.faults import fault_point
+from bot.matching.types import Match
 from bot.pipeline.claimset import ClaimSet
-from bot.pipeline.fetch import FeedClient, FetchResult
+from bot.pipeline.fetch import FeedClient
 from bot.pipeline.groupcommit import GroupCommit
 from bot.pipeline.job import FeedJob, PollResult
 from bot.pipeline.parse import FeedParseError
@@ -24,7 +25,7 @@ from bot.pipeline.prepare import PreparedFeed, prepare_in_executor
 from bot.pipeline.store import FeedStore, FeedWrite, Stored
 from bot.settings import Settings
 from storage.feeds import record_failure
-from storage.stories import known_guids
+from storage.stories import NewStory, known_guids
 
 logger = logging.getLogger(__name__)
 
@@ -78,25 +79,26 @@ class Poller:
             )
         except FeedParseError as exc:
             return await self._failed(job, f"not a usable feed: {exc}", None)
-        return await self._store(job, result, prepared)
-
-    async def _store(self, job: FeedJob, result: FetchResult, prepared: PreparedFeed) -> PollResult:
-        stories, matches = prepared.stories, {}
-        if self.claims:
-            # Match only what is new: known entries are left out before matching, not just before writing.
-            async with self.sessionmaker() as session:
-                known = await known_guids(session, job.id, (story.guid for story in stories))
-            stories = [story for story in stories if story.guid not in known]
-            docs = prepared.docs(lambda story: story.guid not in known)
-            matches = await self.claims.match(docs, self.executor)
-        write = FeedWrite(job, result, prepared, stories, matches)
-        stored = await self._writes().submit(write)
-        for claim_id, facts in stored.recorded.applied.facts.items():
-            self.claims.index.set_facts(claim_id, facts)  # later feeds of this tick compare with it
+        stories, matches = await self._match(job, prepared)
+        stored = await self._writes().submit(FeedWrite(job, result, prepared, stories, matches))
+        self.claims.learn(stored.recorded.applied)  # committed: later feeds of this tick compare with it
         fault_point("poll.stored")
         return PollResult(
             job.id, ok=True, entries=stored.entries, new_stories=stored.new_stories, recorded=stored.recorded
         )
+
+    async def _match(
+        self, job: FeedJob, prepared: PreparedFeed
+    ) -> tuple[list[NewStory], dict[Hashable, list[Match]]]:
+        """The feed's stories not stored yet, and their matches (none without claims: then all stories)."""
+        if not self.claims:
+            return prepared.stories, {}
+        # Match only what is new: known entries are left out before matching, not just before writing.
+        async with self.sessionmaker() as session:
+            known = await known_guids(session, job.id, (story.guid for story in prepared.stories))
+        stories = [story for story in prepared.stories if story.guid not in known]
+        docs = prepared.docs(lambda story: story.guid not in known)
+        return stories, await self.claims.match(docs, self.executor)
 
     def _writes(self) -> GroupCommit[FeedWrite, Stored]:
         if self._group is None:
