@@ -27,8 +27,7 @@ from bot.pipeline import urlguard
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.parse import parse_feed
-from bot.pipeline.poll import Poller
-from bot.pipeline.tick import run_tick
+from bot.pipeline.poll import Poller, run_tick
 from bot.pipeline.urlguard import AddressGate, UnsafeAddressError, UnsafeURLError, canonical_host, check_url
 from bot.plaintext import SUMMARY_MAX, TITLE_MAX, plain
 from bot.resources import seeds_path

@@ -1,4 +1,9 @@
-"""The per-feed job: fetch → parse (with story identity) → match → a transaction that stores it all."""
+"""Polling: a tick leases the due feeds; each feed is fetched, parsed, matched and stored in one transaction.
+
+:func:`run_tick` is the scheduled job; :meth:`Poller.poll` runs one feed through the stages in the order
+the code reads: fetch → parse (with story identity) → match → store (stories, sightings, events, the
+outbox) → the committed states into the shared matching index.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import AsyncIterator, Callable, Hashable
+import time
+from collections.abc import AsyncIterator, Callable, Hashable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,15 +25,52 @@ from bot.matching.types import Match
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.groupcommit import GroupCommit
-from bot.pipeline.job import FeedJob, PollResult
-from bot.pipeline.parse import FeedParseError
-from bot.pipeline.prepare import PreparedFeed, prepare_in_executor
-from bot.pipeline.store import FeedStore, FeedWrite, Stored
+from bot.pipeline.parse import FeedParseError, PreparedFeed, prepare_in_executor
+from bot.pipeline.store import FeedStore, FeedWrite, Recorded, Stored
 from bot.settings import Settings
-from storage.feeds import record_failure
+from storage.feeds import lease_due_feeds, record_failure
+from storage.models import Feed, Tick
 from storage.stories import NewStory, known_guids
+from storage.ticks import record_tick
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedJob:
+    """A snapshot of a feed row, safe to hand to a task that opens its own sessions."""
+
+    id: int
+    url: str
+    trusted: bool
+    baseline_done: bool
+    etag: str | None
+    last_modified: str | None
+    error_count: int
+    interval: float | None
+
+    @classmethod
+    def of(cls, feed: Feed) -> FeedJob:
+        return cls(
+            feed.id,
+            feed.url,
+            feed.trusted,
+            feed.baseline_done,
+            feed.etag,
+            feed.last_modified,
+            feed.error_count,
+            feed.interval,
+        )
+
+
+@dataclass(slots=True)
+class PollResult:
+    feed_id: int
+    ok: bool
+    entries: int = 0
+    new_stories: int = 0
+    recorded: Recorded = field(default_factory=Recorded)
+    error: str | None = None
 
 
 @dataclass(slots=True)
@@ -41,15 +84,15 @@ class Poller:
     executor: Executor | None = None
     rng: random.Random = field(default_factory=random.Random)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now().astimezone())
+    notify: Sequence[int] = ()
+    """Who is told when a feed is switched off (the bot's admins)."""
     store: FeedStore = field(init=False)
     _write_lock: asyncio.Lock | None = field(default=None, init=False)
     _group: GroupCommit[FeedWrite, Stored] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         # Through a lambda: the clock may be swapped after construction (the benchmark does).
-        self.store = FeedStore(
-            self.claims, self.settings, self.rng, lambda: self.clock(), notify=self.settings.telegram.admins
-        )
+        self.store = FeedStore(self.claims, self.settings, self.rng, lambda: self.clock(), notify=self.notify)
         bind = self.sessionmaker.kw.get("bind")
         if bind is not None and bind.dialect.name == "sqlite":
             # SQLite has one writer: queue here rather than spin on its busy timeout.
@@ -148,3 +191,74 @@ class Poller:
             )
         if found:
             logger.warning("feed #%d deactivated: %s", job.id, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class TickSummary:
+    feeds: int
+    failed: int
+    new_stories: int
+    sightings: int
+    alerts: int
+    """Alert messages queued for sending (none on a baseline poll, which stores and matches only)."""
+    duration: float
+
+    @property
+    def all_failed(self) -> bool:
+        return self.feeds > 0 and self.failed == self.feeds
+
+
+async def run_tick(poller: Poller, *, owner: str, limit: int = 1000) -> TickSummary:
+    """Poll every feed that is due now (up to ``limit``); one broken feed never stops the others."""
+    started = time.perf_counter()
+    started_at = poller.clock()
+    settings = poller.settings.feeds
+    async with poller.transaction() as session:
+        feeds = await lease_due_feeds(
+            session, now=started_at, owner=owner, lease=max(settings.lease, settings.timeout), limit=limit
+        )
+        jobs = [FeedJob.of(feed) for feed in feeds]
+    if jobs:
+        async with poller.sessionmaker() as session:
+            await poller.claims.refresh(session)  # once per tick, not per feed
+    gate = asyncio.Semaphore(settings.concurrency)
+
+    async def guarded(job: FeedJob) -> PollResult:
+        async with gate:
+            try:
+                return await poller.poll(job)
+            except Exception as exc:
+                logger.exception("feed #%d: poll crashed; counted as a failure of the feed", job.id)
+                return await poller.crashed(job, exc)
+
+    results = await asyncio.gather(*(guarded(job) for job in jobs))
+    summary = TickSummary(
+        feeds=len(results),
+        failed=sum(not r.ok for r in results),
+        new_stories=sum(r.new_stories for r in results),
+        sightings=sum(r.recorded.sightings for r in results),
+        alerts=sum(r.recorded.deliveries for r in results),
+        duration=time.perf_counter() - started,
+    )
+    async with poller.transaction() as session:
+        await record_tick(
+            session,
+            Tick(
+                started_at=started_at,
+                duration=summary.duration,
+                feeds=summary.feeds,
+                failed=summary.failed,
+                new_stories=summary.new_stories,
+                sightings=summary.sightings,
+            ),
+        )
+    logger.info(
+        "poll: feeds=%d new=%d sightings=%d alerts=%d failed=%d in %.1fs",
+        summary.feeds,
+        summary.new_stories,
+        summary.sightings,
+        summary.alerts,
+        summary.failed,
+        summary.duration,
+    )
+    return summary

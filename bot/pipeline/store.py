@@ -24,7 +24,7 @@ from bot.matching.verdict import States, Verdict, judge
 from bot.pipeline.claimset import ClaimMeta, ClaimSet
 from bot.pipeline.fetch import FetchResult
 from bot.pipeline.groupcommit import ItemError
-from bot.pipeline.prepare import PreparedFeed
+from bot.pipeline.parse import PreparedFeed
 from bot.pipeline.schedule import next_check
 from bot.pipeline.urlguard import redact
 from bot.settings import Settings
@@ -35,7 +35,7 @@ from storage.sightings import add_sightings
 from storage.stories import NewStory, known_sources, store_batch
 
 if TYPE_CHECKING:
-    from bot.pipeline.job import FeedJob
+    from bot.pipeline.poll import FeedJob
 
 logger = logging.getLogger(__name__)
 
