@@ -44,7 +44,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.ingest_server import start_server
-from bot.claimbook import load_seeds, read_seed_file
+from bot.catalog.claims import load_seeds, read_seed_file
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.parse import FeedParseError, parse_feed

@@ -16,7 +16,7 @@ from sqlalchemy import select, text, update
 from bot.alerts.render import WINDOW_WORDS, Alert, to_html
 from bot.alerts.send import Sender
 from bot.app import Database, poll_once
-from bot.feedbook import add_feed
+from bot.catalog.feeds import add_feed
 from bot.pipeline.fetch import FeedClient
 from bot.telegram.transport import TelegramTransport
 from storage import chats

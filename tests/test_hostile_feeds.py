@@ -21,8 +21,8 @@ from sqlalchemy import select, update
 from bot.alerts.console import ConsoleTransport
 from bot.alerts.render import Alert, Notice
 from bot.app import Database, poll_once, prepare_chats
-from bot.claimbook import load_seeds, read_seed_file
-from bot.feedbook import add_feed, as_url
+from bot.catalog.claims import load_seeds, read_seed_file
+from bot.catalog.feeds import add_feed, as_url
 from bot.pipeline import urlguard
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 
 from bot.alerts.console import ConsoleTransport
 from bot.app import Database, poll_once, prepare_chats
-from bot.claimbook import load_seeds, read_seed_file
+from bot.catalog.claims import load_seeds, read_seed_file
 from bot.pipeline import store as store_module
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot.alerts.policy import Policy, cooldown_until, next_digest, quiet_until
 from bot.alerts.render import Alert, Notice
 from bot.alerts.send import DrainResult, Sender
-from bot.claimbook import create_claim
+from bot.catalog.claims import create_claim
 from storage import chats, outbox
 from storage.models import Chat, Delivery
 from storage.sightings import add_sighting

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.app import open_database
-from bot.claimbook import create_claim, edit_claim
+from bot.catalog.claims import create_claim, edit_claim
 from bot.cli.common import UserError, ago, out, run, settings_of
 from bot.settings import Settings
 from storage import claims as queries

@@ -59,7 +59,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro``; known user-facing errors become one line on stderr and exit code 1."""
-    from bot.claimbook import ClaimError
+    from bot.catalog.claims import ClaimError
     from bot.pipeline.urlguard import UnsafeURLError
     from bot.settings import ConfigError
     from storage.db import DatabaseConfigError

@@ -15,8 +15,8 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.feedbook import add_feed, export_opml, import_opml
-from bot.pipeline.opml import OpmlError
+from bot.catalog.feeds import add_feed, export_opml, import_opml
+from bot.catalog.opml import OpmlError
 from bot.pipeline.urlguard import UnsafeURLError, check_url, redact
 from bot.settings import Settings
 from bot.telegram.access import require_bot_admin

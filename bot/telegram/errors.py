@@ -14,7 +14,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 
-from bot.claimbook import ClaimError
+from bot.catalog.claims import ClaimError
 from bot.telegram.format import sentence_case
 from bot.telegram.replies import Reply, not_modified
 
