@@ -12,13 +12,8 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import FeedExistsError as FeedExistsError
 from storage.models import Feed, valid_id
-
-
-class FeedExistsError(Exception):
-    def __init__(self, feed: Feed) -> None:
-        super().__init__(f"feed #{feed.id} already has this URL")
-        self.feed = feed
 
 
 async def add_feed(session: AsyncSession, url: str, *, title: str = "", trusted: bool = False) -> Feed:

@@ -14,6 +14,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
+from bot.errors import UserError as UserError
 from bot.settings import Settings
 
 T = TypeVar("T")
@@ -40,10 +41,6 @@ class PlainConsole(Console):
 
 out = PlainConsole()
 err = PlainConsole(stderr=True)
-
-
-class UserError(Exception):
-    """A mistake the user can fix; shown as one line, exit code 1."""
 
 
 def settings_of(ctx: typer.Context) -> Settings:

@@ -39,6 +39,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser  # type: ignore[import-untyped,unused-ignore]
 
+from bot.errors import FeedParseError as FeedParseError
 from bot.matching.types import StoryDoc
 from bot.pipeline.fastparse import fast_extract
 from bot.pipeline.identity import story_fingerprint, title_fingerprint
@@ -66,14 +67,6 @@ _GUID_MAX = 1024  # the story_sources.guid column
 _LINK_MAX = 2048  # the link columns
 _LINK_SCHEMES = ("http", "https")
 _CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
-
-
-class FeedParseError(Exception):
-    """The document is not a usable feed; ``reason`` is one line."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
