@@ -188,6 +188,25 @@ async def release_leases(session: AsyncSession, owner: str) -> None:
     await session.flush()
 
 
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """How many feeds are polled without trouble, polled but failing, or switched off."""
+
+    ok: int = 0
+    failing: int = 0
+    inactive: int = 0
+
+
+async def feed_health(session: AsyncSession) -> FeedHealth:
+    """The feeds counted by health, in one query."""
+    failing = Feed.error_count > 0
+    query = select(Feed.active, failing, func.count(Feed.id)).group_by(Feed.active, failing)
+    counts = {"ok": 0, "failing": 0, "inactive": 0}
+    for active, has_errors, n in (await session.execute(query)).all():
+        counts["inactive" if not active else "failing" if has_errors else "ok"] += n
+    return FeedHealth(**counts)
+
+
 async def count_due(session: AsyncSession, now: datetime) -> int:
     query = select(func.count(Feed.id)).where(and_(Feed.active.is_(True), Feed.next_check_at <= now))
     return int((await session.execute(query)).scalar_one())
