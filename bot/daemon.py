@@ -36,7 +36,7 @@ from bot.health import health_server
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.poll import Poller, run_tick
-from bot.retention import prune
+from bot.prune import prune
 from bot.settings import Settings
 from storage.db import DatabaseConfigError, sqlite_path
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.retention import prune
+from bot.prune import prune
 from bot.settings import RetentionSettings
 from storage import claims, feeds, sightings, stories
 from storage.models import ClaimState, Sighting, Story
