@@ -202,7 +202,7 @@ async def mark_sent(
 
 
 MAYBE_SENT = "maybe sent: "
-"""Marks ``last_error`` of a delivery whose send may have gone out; the mark stays until it is settled."""
+"""Marks ``status_reason`` of a delivery whose send may have gone out; the mark stays until it is settled."""
 
 
 def _with_mark(old: str | None, error: str) -> str:
@@ -221,9 +221,9 @@ async def mark_maybe_sent(session: AsyncSession, delivery_id: int, *, error: str
     delivery = await session.get(Delivery, delivery_id)
     if delivery is None:
         return False
-    again = not (delivery.last_error or "").startswith(MAYBE_SENT)
+    again = not (delivery.status_reason or "").startswith(MAYBE_SENT)
     delivery.attempts += 1
-    delivery.last_error = MAYBE_SENT + error.removeprefix(MAYBE_SENT)
+    delivery.status_reason = MAYBE_SENT + error.removeprefix(MAYBE_SENT)
     delivery.claimed_until = None
     delivery.next_attempt_at = at
     delivery.status = "pending" if again else "unsure"
@@ -238,7 +238,7 @@ async def mark_retry(
     if delivery is None:
         return
     delivery.attempts += 1
-    delivery.last_error = _with_mark(delivery.last_error, error)
+    delivery.status_reason = _with_mark(delivery.status_reason, error)
     delivery.claimed_until = None
     delivery.next_attempt_at = at
     delivery.status = "failed" if delivery.attempts >= max_attempts else "pending"
@@ -249,7 +249,7 @@ async def mark_dropped(session: AsyncSession, delivery_id: int, *, error: str) -
     await session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="dropped", last_error=error, claimed_until=None)
+        .values(status="dropped", status_reason=error, claimed_until=None)
     )
 
 
@@ -281,7 +281,7 @@ async def defer(session: AsyncSession, delivery_id: int, *, at: datetime, reason
     await session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="pending", next_attempt_at=at, claimed_until=None, last_error=reason)
+        .values(status="pending", next_attempt_at=at, claimed_until=None, status_reason=reason)
     )
 
 
@@ -290,7 +290,7 @@ async def drop_pending_for_chat(session: AsyncSession, chat_id: int, *, error: s
     result = await session.execute(
         update(Delivery)
         .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending", "failed")))
-        .values(status="dropped", last_error=error, claimed_until=None)
+        .values(status="dropped", status_reason=error, claimed_until=None)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -318,7 +318,7 @@ async def move_pending(session: AsyncSession, old_chat: int, new_chat: int) -> i
             )
         )
         if clash is not None:
-            delivery.status, delivery.last_error, delivery.claimed_until = "dropped", "chat migrated", None
+            delivery.status, delivery.status_reason, delivery.claimed_until = "dropped", "chat migrated", None
             continue
         delivery.chat_id, delivery.status, delivery.claimed_until = new_chat, "pending", None
         moved += 1
