@@ -44,13 +44,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.ingest_server import start_server
-from bot.claimbook import load_seeds, read_seed_file
+from bot.catalog.claims import load_seeds, read_seed_file
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
-from bot.pipeline.job import FeedJob, PollResult
 from bot.pipeline.parse import FeedParseError, parse_feed
-from bot.pipeline.poll import Poller
-from bot.pipeline.tick import run_tick
+from bot.pipeline.poll import FeedJob, Poller, PollResult, run_tick
 from bot.resources import seeds_path
 from bot.settings import Settings, load_settings
 from storage.db import create_engine, create_sessionmaker

@@ -33,7 +33,7 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.claimbook import load_seeds, read_seed_file
+from bot.catalog.claims import load_seeds, read_seed_file
 from bot.resources import seeds_path
 from storage.db import create_engine, create_sessionmaker
 from storage.migrate import upgrade

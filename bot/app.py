@@ -25,8 +25,7 @@ from bot.alerts.send import Sender, Transport
 from bot.lifeline import exit_with
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
-from bot.pipeline.poll import Poller
-from bot.pipeline.tick import TickSummary, run_tick
+from bot.pipeline.poll import Poller, TickSummary, run_tick
 from bot.settings import Settings, default_data_dir
 from storage import chats
 from storage.db import DatabaseConfigError, create_engine, create_sessionmaker, sqlite_path
@@ -173,7 +172,14 @@ async def poll_once(
     executor: Executor | None = None,
 ) -> TickSummary:
     """One tick over every due feed, then one drain of the outbox."""
-    poller = Poller(db.sessionmaker, client, claims or ClaimSet(settings.matching), settings, executor)
+    poller = Poller(
+        db.sessionmaker,
+        client,
+        claims or ClaimSet(settings.matching),
+        settings,
+        executor,
+        notify=settings.telegram.admins,
+    )
     summary = await run_tick(poller, owner=worker_name())
     await Sender(db.sessionmaker, transport, settings.delivery).drain()
     return summary

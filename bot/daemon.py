@@ -35,9 +35,8 @@ from bot.app import (
 from bot.health import health_server
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
-from bot.pipeline.poll import Poller
-from bot.pipeline.tick import run_tick
-from bot.retention import prune
+from bot.pipeline.poll import Poller, run_tick
+from bot.prune import prune
 from bot.settings import Settings
 from storage.db import DatabaseConfigError, sqlite_path
 
@@ -217,7 +216,14 @@ async def _serve(
         scheduler, jobs.wrap("database file check", watch.check, database=False), settings.feeds.tick_interval
     )
     if role in ("all", "worker"):
-        poller = Poller(db.sessionmaker, client, ClaimSet(settings.matching), settings, executor)
+        poller = Poller(
+            db.sessionmaker,
+            client,
+            ClaimSet(settings.matching),
+            settings,
+            executor,
+            notify=settings.telegram.admins,
+        )
         _every(
             scheduler, jobs.wrap("tick", lambda: run_tick(poller, owner=owner)), settings.feeds.tick_interval
         )

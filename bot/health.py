@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.settings import Settings
 from storage import outbox
-from storage.models import Feed, Sighting, Story
+from storage.feeds import feed_health
+from storage.models import Sighting, Story
 from storage.ticks import last_tick
 
 logger = logging.getLogger(__name__)
@@ -33,10 +34,8 @@ async def _healthz(request: web.Request) -> web.Response:
 
 async def metrics_text(session: AsyncSession) -> str:
     """The metrics in Prometheus text format."""
-    feeds = (await session.execute(select(Feed.active, Feed.error_count))).all()
-    states = {"ok": 0, "failing": 0, "inactive": 0}
-    for active, errors in feeds:
-        states["inactive" if not active else "failing" if errors else "ok"] += 1
+    health = await feed_health(session)
+    states = {"ok": health.ok, "failing": health.failing, "inactive": health.inactive}
     pending, oldest = await outbox.backlog(session)
     tick = await last_tick(session)
     lines = ["# TYPE claimbot_feeds gauge"]

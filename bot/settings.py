@@ -26,15 +26,12 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from bot import __version__
+from bot.errors import ConfigError as ConfigError
 from bot.resources import default_config_path
 
 logger = logging.getLogger(__name__)
 _ENV_PREFIX = "CLAIMBOT_"
 _OTHER_ENV = frozenset({"CLAIMBOT_FAULT"})  # read by bot.faults, not a setting
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message names the key and says what to do."""
 
 
 class _Section(BaseModel):

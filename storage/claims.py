@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Claim, ClaimState, Sighting, utcnow, valid_id
@@ -129,6 +129,12 @@ async def add_state(
     session.add(state)
     await session.flush()
     return state
+
+
+async def add_states(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Record many new current states in one executemany (columns of :class:`ClaimState` by name)."""
+    if rows:
+        await session.execute(insert(ClaimState), list(rows))
 
 
 async def revert_state(session: AsyncSession, claim_id: int) -> ClaimState | None:

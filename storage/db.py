@@ -11,9 +11,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
-
-class DatabaseConfigError(Exception):
-    """The database URL cannot be used; the message says why and what to do."""
+from storage.errors import DatabaseConfigError as DatabaseConfigError
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -12,13 +12,8 @@ from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import FeedExistsError as FeedExistsError
 from storage.models import Feed, valid_id
-
-
-class FeedExistsError(Exception):
-    def __init__(self, feed: Feed) -> None:
-        super().__init__(f"feed #{feed.id} already has this URL")
-        self.feed = feed
 
 
 async def add_feed(session: AsyncSession, url: str, *, title: str = "", trusted: bool = False) -> Feed:
@@ -150,9 +145,35 @@ async def move_feed(session: AsyncSession, feed_id: int, url: str) -> int | None
     return owner if owner != feed_id else None
 
 
-async def deactivate_feed(session: AsyncSession, feed_id: int, reason: str) -> None:
+async def deactivate_feed(
+    session: AsyncSession, feed_id: int, reason: str, *, now: datetime, error_count: int | None = None
+) -> str | None:
+    """Stop polling the feed and release its lease; its URL, or None when there is no such feed.
+
+    ``error_count`` None keeps the count (a feed retired for a reason other than failing).
+    """
+    values: dict[str, Any] = {"active": False, "last_error": reason[:2000], "last_checked_at": now}
+    if error_count is not None:
+        values["error_count"] = error_count
+    stmt = update(Feed).where(Feed.id == feed_id).values(**values, lease_owner=None, lease_until=None)
+    return (await session.execute(stmt.returning(Feed.url))).scalar_one_or_none()
+
+
+async def record_failure(
+    session: AsyncSession, feed_id: int, reason: str, *, failures: int, now: datetime, next_check_at: datetime
+) -> None:
+    """A failed poll: the count of failures in a row, why, when to try again; the lease is released."""
     await session.execute(
-        update(Feed).where(Feed.id == feed_id).values(active=False, last_error=reason[:2000])
+        update(Feed)
+        .where(Feed.id == feed_id)
+        .values(
+            error_count=failures,
+            last_error=reason[:2000],
+            last_checked_at=now,
+            lease_owner=None,
+            lease_until=None,
+            next_check_at=next_check_at,
+        )
     )
 
 
@@ -165,6 +186,25 @@ async def release_leases(session: AsyncSession, owner: str) -> None:
         feed.lease_owner = None
         feed.lease_until = None
     await session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """How many feeds are polled without trouble, polled but failing, or switched off."""
+
+    ok: int = 0
+    failing: int = 0
+    inactive: int = 0
+
+
+async def feed_health(session: AsyncSession) -> FeedHealth:
+    """The feeds counted by health, in one query."""
+    failing = Feed.error_count > 0
+    query = select(Feed.active, failing, func.count(Feed.id)).group_by(Feed.active, failing)
+    counts = {"ok": 0, "failing": 0, "inactive": 0}
+    for active, has_errors, n in (await session.execute(query)).all():
+        counts["inactive" if not active else "failing" if has_errors else "ok"] += n
+    return FeedHealth(**counts)
 
 
 async def count_due(session: AsyncSession, now: datetime) -> int:

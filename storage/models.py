@@ -248,7 +248,9 @@ class Delivery(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     claimed_until: Mapped[datetime | None]
     message_id: Mapped[int | None] = mapped_column(BigInteger)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    """Why the delivery is in its status: a wait reason while pending (quiet hours, cooldown, digest, a
+    flood wait: no attempt counted), the last error after a failed attempt, or why it was dropped."""
     sent_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.chats import ensure_chat
 from storage.models import Chat, Delivery, Event, Sighting, Subscription
 from storage.upsert import ignoring_conflicts
 
@@ -57,6 +58,41 @@ class Audience:
         ]
         pairs.extend((chat_id, 0) for chat_id in self.followers)
         return list(dict.fromkeys(pairs))
+
+
+async def add_sighting_events(session: AsyncSession, sightings: dict[int, int]) -> dict[int, int]:
+    """One ``sighting`` event per sighting (``{sighting id: claim id}``); the events' ids by sighting id."""
+    if not sightings:
+        return {}
+    rows = [
+        {"kind": "sighting", "claim_id": claim, "sighting_id": sid, "payload": {}}
+        for sid, claim in sightings.items()
+    ]
+    stmt = insert(Event).returning(Event.sighting_id, Event.id)
+    return dict((await session.execute(stmt, rows)).all())  # type: ignore[arg-type]
+
+
+async def enqueue_many(session: AsyncSession, owed: Sequence[tuple[int, int, int]]) -> int:
+    """Owe each (event, chat, topic) once, in one executemany; returns how many deliveries are new."""
+    if not owed:
+        return 0
+    rows = [{"event_id": event, "chat_id": chat, "topic_id": topic} for event, chat, topic in owed]
+    stmt = ignoring_conflicts(session, Delivery).returning(Delivery.id)
+    return len((await session.execute(stmt, rows)).all())
+
+
+async def add_feed_notice(
+    session: AsyncSession, feed_id: int, *, url: str, reason: str, admins: Sequence[int]
+) -> None:
+    """A ``feed_deactivated`` event owed to ``admins`` and to the chats that follow everything."""
+    event = await add_event(
+        session, "feed_deactivated", feed_id=feed_id, payload={"url": url, "reason": reason}
+    )
+    for admin in admins:
+        await ensure_chat(session, admin)
+    recipients = [(admin, 0) for admin in admins]
+    recipients += [(chat_id, 0) for chat_id in await follower_chats(session)]
+    await enqueue(session, event.id, recipients)
 
 
 async def claim_recipients(
@@ -166,7 +202,7 @@ async def mark_sent(
 
 
 MAYBE_SENT = "maybe sent: "
-"""Marks ``last_error`` of a delivery whose send may have gone out; the mark stays until it is settled."""
+"""Marks ``status_reason`` of a delivery whose send may have gone out; the mark stays until it is settled."""
 
 
 def _with_mark(old: str | None, error: str) -> str:
@@ -185,9 +221,9 @@ async def mark_maybe_sent(session: AsyncSession, delivery_id: int, *, error: str
     delivery = await session.get(Delivery, delivery_id)
     if delivery is None:
         return False
-    again = not (delivery.last_error or "").startswith(MAYBE_SENT)
+    again = not (delivery.status_reason or "").startswith(MAYBE_SENT)
     delivery.attempts += 1
-    delivery.last_error = MAYBE_SENT + error.removeprefix(MAYBE_SENT)
+    delivery.status_reason = MAYBE_SENT + error.removeprefix(MAYBE_SENT)
     delivery.claimed_until = None
     delivery.next_attempt_at = at
     delivery.status = "pending" if again else "unsure"
@@ -202,7 +238,7 @@ async def mark_retry(
     if delivery is None:
         return
     delivery.attempts += 1
-    delivery.last_error = _with_mark(delivery.last_error, error)
+    delivery.status_reason = _with_mark(delivery.status_reason, error)
     delivery.claimed_until = None
     delivery.next_attempt_at = at
     delivery.status = "failed" if delivery.attempts >= max_attempts else "pending"
@@ -213,7 +249,7 @@ async def mark_dropped(session: AsyncSession, delivery_id: int, *, error: str) -
     await session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="dropped", last_error=error, claimed_until=None)
+        .values(status="dropped", status_reason=error, claimed_until=None)
     )
 
 
@@ -245,7 +281,7 @@ async def defer(session: AsyncSession, delivery_id: int, *, at: datetime, reason
     await session.execute(
         update(Delivery)
         .where(Delivery.id == delivery_id)
-        .values(status="pending", next_attempt_at=at, claimed_until=None, last_error=reason)
+        .values(status="pending", next_attempt_at=at, claimed_until=None, status_reason=reason)
     )
 
 
@@ -254,7 +290,7 @@ async def drop_pending_for_chat(session: AsyncSession, chat_id: int, *, error: s
     result = await session.execute(
         update(Delivery)
         .where(Delivery.chat_id == chat_id, Delivery.status.in_(("pending", "sending", "failed")))
-        .values(status="dropped", last_error=error, claimed_until=None)
+        .values(status="dropped", status_reason=error, claimed_until=None)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -282,7 +318,7 @@ async def move_pending(session: AsyncSession, old_chat: int, new_chat: int) -> i
             )
         )
         if clash is not None:
-            delivery.status, delivery.last_error, delivery.claimed_until = "dropped", "chat migrated", None
+            delivery.status, delivery.status_reason, delivery.claimed_until = "dropped", "chat migrated", None
             continue
         delivery.chat_id, delivery.status, delivery.claimed_until = new_chat, "pending", None
         moved += 1

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Sighting
-from storage.upsert import insert_ignore
+from storage.upsert import ignoring_conflicts, insert_ignore
 
 
 async def add_sighting(session: AsyncSession, **values: Any) -> Sighting | None:
@@ -20,6 +20,14 @@ async def add_sighting(session: AsyncSession, **values: Any) -> Sighting | None:
     if sighting_id is None:
         return None
     return await session.get(Sighting, sighting_id)
+
+
+async def add_sightings(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> dict[tuple[int, int], int]:
+    """Record many sightings in one executemany; the new ones' ids by (claim, story), repeats left out."""
+    if not rows:
+        return {}
+    stmt = ignoring_conflicts(session, Sighting).returning(Sighting.claim_id, Sighting.story_id, Sighting.id)
+    return {(claim, story): sid for claim, story, sid in (await session.execute(stmt, list(rows))).all()}
 
 
 async def sightings_of(

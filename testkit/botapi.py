@@ -551,7 +551,7 @@ async def seed_alert(
     kind: str = "changed",
 ) -> tuple[int, int, int]:
     """A claim, its sighting and event; the recipients' chats, subscriptions and deliveries."""
-    from bot.claimbook import create_claim
+    from bot.catalog.claims import create_claim
     from storage import chats, outbox
     from storage.sightings import add_sighting
 

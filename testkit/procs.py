@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 
-from bot.claimbook import load_seeds, read_seed_file
+from bot.catalog.claims import load_seeds, read_seed_file
 from bot.resources import seeds_path
 from storage import feeds
 from storage.db import create_engine, create_sessionmaker

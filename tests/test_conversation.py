@@ -17,7 +17,7 @@ from bot.alerts.alert import Alert
 from bot.alerts.render import WINDOW_WORDS, to_html
 from bot.alerts.send import Sender
 from bot.app import Database, poll_once
-from bot.feedbook import add_feed
+from bot.catalog.feeds import add_feed
 from bot.pipeline.fetch import FeedClient
 from bot.telegram.transport import TelegramTransport
 from storage import chats

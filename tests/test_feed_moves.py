@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.alerts.console import ConsoleTransport
 from bot.app import Database, poll_once
 from bot.pipeline.fetch import FeedClient
-from bot.pipeline.tick import TickSummary
+from bot.pipeline.poll import TickSummary
 from bot.settings import Settings
 from storage import feeds
 from storage.models import Event, Feed, Story, StorySource

@@ -21,14 +21,13 @@ from sqlalchemy import select, update
 from bot.alerts.alert import Alert, Notice
 from bot.alerts.console import ConsoleTransport
 from bot.app import Database, poll_once, prepare_chats
-from bot.claimbook import load_seeds, read_seed_file
-from bot.feedbook import add_feed, as_url
+from bot.catalog.claims import load_seeds, read_seed_file
+from bot.catalog.feeds import add_feed, as_url
 from bot.pipeline import urlguard
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.pipeline.parse import parse_feed
-from bot.pipeline.poll import Poller
-from bot.pipeline.tick import run_tick
+from bot.pipeline.poll import Poller, run_tick
 from bot.pipeline.urlguard import AddressGate, UnsafeAddressError, UnsafeURLError, canonical_host, check_url
 from bot.plaintext import SUMMARY_MAX, TITLE_MAX, plain
 from bot.resources import seeds_path

@@ -10,11 +10,11 @@ from sqlalchemy import func, select, update
 
 from bot.alerts.console import ConsoleTransport
 from bot.app import Database, poll_once, prepare_chats
-from bot.claimbook import load_seeds, read_seed_file
-from bot.pipeline import writer as writer_module
+from bot.catalog.claims import load_seeds, read_seed_file
+from bot.pipeline import store as store_module
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
-from bot.pipeline.record import record_matches
+from bot.pipeline.store import store_matches
 from bot.resources import seeds_path
 from bot.settings import Settings
 from storage import feeds
@@ -162,7 +162,7 @@ async def test_not_a_feed_is_a_failure_and_stores_nothing(db: Db, settings: Sett
 async def test_crash_mid_feed_rolls_back_that_feed_only(
     db: Db, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = record_matches
+    real = store_matches
     calls = {"n": 0}
 
     async def flaky(*args: object, **kwargs: object) -> None:
@@ -171,7 +171,7 @@ async def test_crash_mid_feed_rolls_back_that_feed_only(
             raise RuntimeError("disk on fire")
         await real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(writer_module, "record_matches", flaky)
+    monkeypatch.setattr(store_module, "store_matches", flaky)
     async with FeedServer() as server:
         one = server.feed("/one", rss(("a", "Poland buys Korean arms", POLAND)))
         two = server.feed("/two", rss(("b", "Trump presses allies", WEAPONS)))

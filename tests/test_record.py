@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.matching.types import Facts, Quantity
-from bot.pipeline.record import merged
+from bot.matching.verdict import merged
 
 HUNDREDS = Quantity("hundreds of tanks", 100.0, "tank", exact=False)
 EXACT = Quantity("180 tanks", 180.0, "tank")

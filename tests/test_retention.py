@@ -7,7 +7,7 @@ from typing import cast
 
 from sqlalchemy import Table, func, select
 
-from bot.retention import prune
+from bot.prune import prune
 from bot.settings import RetentionSettings
 from storage import claims, feeds, sightings, stories
 from storage.models import ClaimState, Sighting, Story

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from bot.alerts.alert import Alert, Notice
 from bot.alerts.policy import Policy, cooldown_until, next_digest, quiet_until
 from bot.alerts.send import DrainResult, Sender
-from bot.claimbook import create_claim
+from bot.catalog.claims import create_claim
 from storage import chats, outbox
 from storage.models import Chat, Delivery
 from storage.sightings import add_sighting
@@ -118,7 +118,7 @@ async def test_quiet_hours_hold_alerts_until_they_end(db: Db) -> None:
     result = await _drain(db, recorder, now)
     [held] = await _deliveries(db)
     assert recorder.sent == [] and result.deferred == 1
-    assert (held.status, held.last_error, held.attempts) == ("pending", "quiet hours", 0)
+    assert (held.status, held.status_reason, held.attempts) == ("pending", "quiet hours", 0)
     end = held.next_attempt_at
     assert end.astimezone(Policy(timezone="Asia/Tokyo").zone).hour == (local.hour + 2) % 24 and end > now
     await _drain(db, recorder, end + timedelta(seconds=1))
@@ -155,7 +155,7 @@ async def test_cooldown_pushes_a_recurring_claim_once_and_folds_the_rest(db: Db)
     await _drain(db, recorder, now + timedelta(minutes=10))
     assert [m.headline for _, m in recorder.sent if isinstance(m, Alert)] == ["First", "A change"]
     held = [d for d in await _deliveries(db) if d.status == "pending"]
-    assert len(held) == 2 and {d.last_error for d in held} == {"cooldown"}
+    assert len(held) == 2 and {d.status_reason for d in held} == {"cooldown"}
     result = await _drain(db, recorder, now + timedelta(minutes=61))
     folded = recorder.sent[-1][1]
     assert isinstance(folded, Alert) and folded.headline == "Third" and result.folded == 1

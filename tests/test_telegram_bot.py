@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from bot.alerts.render import shorten
 from bot.alerts.send import Sender
 from bot.app import Database, poll_once
-from bot.feedbook import add_feed
+from bot.catalog.feeds import add_feed
 from bot.pipeline.fetch import FeedClient
 from bot.settings import Settings
 from bot.telegram.errors import UNKNOWN

@@ -141,8 +141,8 @@ async def _digest(
     messages: dict[int, Message | None],
 ) -> None:
     """Deliveries that waited for the digest go out as one (or a few) digest messages; new ones wait."""
-    ready = [d for d in group if d.last_error == DIGEST]
-    new = [d for d in group if d.last_error != DIGEST]
+    ready = [d for d in group if d.status_reason == DIGEST]
+    new = [d for d in group if d.status_reason != DIGEST]
     await _defer(session, plan, new, next_digest(policy, now), DIGEST)
     taken = 0
     for notice, count in digests([_msg(messages, d) for d in ready]):

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DIGEST = "digest"
 QUIET = "quiet hours"
 COOLDOWN = "cooldown"
-"""Reasons a delivery waits (``Delivery.last_error`` while it is pending): not errors, no attempt counted."""
+"""Reasons a delivery waits (its ``status_reason`` while it is pending): not errors, no attempt counted."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,39 +41,12 @@ from bot.alerts.budget import SharedBudget
 from bot.alerts.marks import MarkBuffer
 from bot.alerts.plan import Message, Outgoing, Plan, plan_batch
 from bot.alerts.throttle import Throttle
+from bot.errors import SendError as SendError
 from bot.faults import fault_point
 from bot.settings import DeliverySettings
 from storage import chats, outbox
 
 logger = logging.getLogger(__name__)
-
-
-class SendError(Exception):
-    """A delivery failed; ``retry_after`` set means try again later, ``permanent`` means give up.
-
-    ``chat_gone``: the chat blocked the bot or no longer exists; ``migrate_to``: the group now lives
-    under that id; ``outage``: the Bot API itself is unreachable or failing (nothing about this message);
-    ``maybe_sent``: the request was answered, but the answer could not be read.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        retry_after: float | None = None,
-        permanent: bool = False,
-        chat_gone: bool = False,
-        migrate_to: int | None = None,
-        outage: bool = False,
-        maybe_sent: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.maybe_sent = maybe_sent
-        self.retry_after = retry_after
-        self.permanent = permanent or chat_gone
-        self.chat_gone = chat_gone
-        self.migrate_to = migrate_to
-        self.outage = outage
 
 
 class Transport(Protocol):

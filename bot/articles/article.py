@@ -16,14 +16,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.errors import ArticleError as ArticleError
+
 MAX_TEXT = 100_000
 """Characters of main text read from one article (a long read is ~40,000)."""
 MIN_TEXT = 300
 """Fewer characters of main text than this is a stub, a teaser or an index, not an article."""
-
-
-class ArticleError(Exception):
-    """The input cannot be read as an article; the message says why in one line."""
 
 
 class NotAnArticle(ArticleError):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from bot.articles import worthiness
 from bot.articles.article import Article, NothingCheckable
 from bot.articles.standalone import stand_alone
-from bot.claimbook import MAX_LENGTH
+from bot.catalog.claims import MAX_LENGTH
 from bot.matching.text import sentences, terms
 
 DEFAULT_LIMIT = 15

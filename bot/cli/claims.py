@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.app import open_database
-from bot.claimbook import create_claim, edit_claim
+from bot.catalog.claims import create_claim, edit_claim
 from bot.cli import extract
 from bot.cli.common import UserError, async_command, out
 from bot.settings import Settings

@@ -15,6 +15,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Text
 
+from bot.errors import UserError as UserError
 from bot.settings import Settings
 
 T = TypeVar("T")
@@ -44,10 +45,6 @@ out = PlainConsole()
 err = PlainConsole(stderr=True)
 
 
-class UserError(Exception):
-    """A mistake the user can fix; shown as one line, exit code 1."""
-
-
 def settings_of(ctx: typer.Context) -> Settings:
     settings = ctx.find_root().obj
     assert isinstance(settings, Settings), "the root callback loads the settings"
@@ -61,7 +58,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro``; known user-facing errors become one line on stderr and exit code 1."""
-    from bot.claimbook import ClaimError
+    from bot.catalog.claims import ClaimError
     from bot.pipeline.urlguard import UnsafeURLError
     from bot.settings import ConfigError
     from storage.db import DatabaseConfigError

@@ -17,8 +17,8 @@ from sqlalchemy import func, select, update
 
 from bot.alerts.console import ConsoleTransport
 from bot.app import open_database, poll_once, prepare_chats
-from bot.claimbook import load_seeds, read_seed_file
-from bot.feedbook import add_feed
+from bot.catalog.claims import load_seeds, read_seed_file
+from bot.catalog.feeds import add_feed
 from bot.pipeline.claimset import ClaimSet
 from bot.pipeline.fetch import FeedClient
 from bot.resources import seeds_path

@@ -14,7 +14,7 @@ from bot.app import open_database
 from bot.articles.article import Article, ArticleError, remember
 from bot.articles.proposals import DEFAULT_LIMIT, Proposal, claims_in
 from bot.articles.source import fetch_article, read_file
-from bot.claimbook import create_claim
+from bot.catalog.claims import create_claim
 from bot.cli.common import UserError, async_command, out
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings

@@ -10,9 +10,9 @@ import typer
 from rich.table import Table
 
 from bot.app import open_database
+from bot.catalog.feeds import add_feed, as_url, export_opml, import_opml
+from bot.catalog.opml import OpmlError
 from bot.cli.common import UserError, async_command, err, out
-from bot.feedbook import add_feed, as_url, export_opml, import_opml
-from bot.pipeline.opml import OpmlError
 from bot.pipeline.urlguard import redact
 from bot.settings import Settings
 from bot.timetext import ago

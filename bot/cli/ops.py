@@ -10,7 +10,7 @@ import typer
 
 from bot.alerts.console import ConsoleTransport
 from bot.app import missing_database, open_database, run_once
-from bot.claimbook import load_seeds, read_seed_file
+from bot.catalog.claims import load_seeds, read_seed_file
 from bot.cli.common import async_command, fail, out, run, settings_of
 from bot.resources import seeds_path
 from bot.settings import Settings

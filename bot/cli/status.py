@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.timetext import ago
 from storage import outbox
-from storage.feeds import count_due
+from storage.feeds import count_due, feed_health
 from storage.models import Feed, Sighting, Story
 from storage.ticks import last_tick
 
@@ -21,9 +21,7 @@ async def print_status(session: AsyncSession, out: Console) -> None:
     day = now - timedelta(days=1)
     tick = await last_tick(session)
     feeds = (await session.execute(select(Feed))).scalars().all()
-    ok = sum(f.active and not f.error_count for f in feeds)
-    failing = sum(f.active and bool(f.error_count) for f in feeds)
-    off = sum(not f.active for f in feeds)
+    health = await feed_health(session)
     stories = await session.scalar(select(func.count(Story.id)).where(Story.fetched_at >= day))
     sightings = await session.scalar(select(func.count(Sighting.id)).where(Sighting.created_at >= day))
     pending, oldest = await outbox.backlog(session)
@@ -35,7 +33,9 @@ async def print_status(session: AsyncSession, out: Console) -> None:
             "last tick",
             f"{ago(tick.started_at, now)}, {tick.duration:.1f}s, {tick.feeds} feeds, {tick.failed} failed",
         )
-    table.add_row("feeds", f"{ok} ok, {failing} failing, {off} deactivated or disabled")
+    table.add_row(
+        "feeds", f"{health.ok} ok, {health.failing} failing, {health.inactive} deactivated or disabled"
+    )
     table.add_row("due now", f"{await count_due(session, now)} feeds")
     table.add_row("last 24 h", f"{stories} stories, {sightings} sightings")
     table.add_row("outbox", f"{pending} pending" + (f", oldest {ago(oldest, now)}" if oldest else ""))

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from bot.errors import DatasetError as DatasetError
+
 Label = Literal["recurs", "changed", "none"]
 Half = Literal["tune", "check"]
 HALVES: tuple[Half, ...] = ("tune", "check")
@@ -24,10 +26,6 @@ FROZEN: dict[str, str] = {
     "entries.jsonl": "b7e67509fc0ffdee26dd3b0cbaa85ece10a0c2a3125f6560f2781f218db99799",
 }
 """SHA-256 of each file at the freeze: the evaluation refuses any other content."""
-
-
-class DatasetError(ValueError):
-    """The real-news set is missing, altered or malformed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from io import BytesIO
 from pathlib import Path
 
+from bot.errors import BaselineUnavailableError as BaselineUnavailableError
 from bot.evaluation.newsset import Entry, NewsClaim
 from bot.evaluation.report import Verdict, Verdicts
 from bot.matching import ClaimSpec, StoryDoc
@@ -31,10 +32,6 @@ from bot.pipeline.parse import clean_text
 
 BASELINE_COMMIT = "7ca8248"
 """main when the real-news work started (issue 9): "today's matcher" in the report."""
-
-
-class BaselineUnavailableError(RuntimeError):
-    """The earlier commit's matcher cannot be run here (no git history, or it failed)."""
 
 
 def story(entry: Entry) -> StoryDoc:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.matching import ClaimIndex, build_index
 from bot.matching.engines import Engine, build_matcher, resolve_engine
 from bot.matching.types import ClaimSpec, Facts, Match, StoryDoc
+from bot.matching.verdict import States
 from bot.settings import MatchingSettings
 from storage import claims as claim_queries
 
@@ -89,6 +90,11 @@ class ClaimSet:
         )
         self._vectors = dict(getattr(index, "vectors", {}))  # only new wordings are embedded next time
         return index
+
+    def learn(self, states: States) -> None:
+        """Take states a committed write set, without a reload: the next matches compare with them."""
+        for claim_id, facts in states.facts.items():
+            self.index.set_facts(claim_id, facts)
 
     @property
     def min_score(self) -> float:

@@ -12,6 +12,10 @@ a file name and fetch/open it). Its strict parser is expat with external entitie
 fallback it keeps only inline entity declarations whose text has no ``&`` and no ``SYSTEM``, so neither
 billion laughs nor external entities expand (tests/test_parse_hostile.py proves it).
 
+Identity: :func:`prepare_feed` parses, then fingerprints each distinct entry as the story to store, in the
+parse worker: normalising every link and folding every title is per-entry Python work that would otherwise
+run on the event loop, which also drives the database writer.
+
 Hygiene: whichever parser ran, its raw fields become a :class:`ParsedFeed` in :func:`_parsed` alone, and that
 is where text is cleaned (:func:`bot.plaintext.plain`: no controls, escapes or lone surrogates), titles and
 summaries are capped, over-long guids are hashed and links other than http(s) are dropped.
@@ -24,7 +28,7 @@ import hashlib
 import html
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,8 +39,12 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser  # type: ignore[import-untyped,unused-ignore]
 
+from bot.errors import FeedParseError as FeedParseError
+from bot.matching.types import StoryDoc
 from bot.pipeline.fastparse import fast_extract
+from bot.pipeline.identity import story_fingerprint, title_fingerprint
 from bot.plaintext import SUMMARY_MAX, TITLE_MAX, plain
+from storage.stories import NewStory
 
 _SY_PERIODS = {
     "hourly": 3600.0,
@@ -59,14 +67,6 @@ _GUID_MAX = 1024  # the story_sources.guid column
 _LINK_MAX = 2048  # the link columns
 _LINK_SCHEMES = ("http", "https")
 _CHARREF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
-
-
-class FeedParseError(Exception):
-    """The document is not a usable feed; ``reason`` is one line."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,3 +236,65 @@ def _bozo_reason(result: Mapping[str, Any]) -> str | None:
     text = str(exc).splitlines()[0] if exc is not None and str(exc) else ""
     name = type(exc).__name__ if exc is not None else "bozo"
     return f"{name}: {text}" if text else name
+
+
+TITLE_KEY_MIN_WORDS = 5
+"""Shorter titles are too generic to merge stories of different links on."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedFeed:
+    """A parsed feed as the store needs it; only this crosses back from the worker (small to unpickle)."""
+
+    title: str
+    ttl: float | None
+    bozo: str | None
+    entries: int
+    """As parsed, repeated guids included."""
+    stories: list[NewStory]
+    """One per distinct guid, in feed order (the last entry of a repeated guid wins)."""
+    contents: list[str]
+    """Each story's full text, for the matcher."""
+
+    def docs(self, keep: Callable[[NewStory], bool]) -> list[StoryDoc]:
+        """What the matcher reads, for the stories ``keep`` selects."""
+        return [
+            StoryDoc(id=s.guid, title=s.title, summary=s.summary, content=content)
+            for s, content in zip(self.stories, self.contents, strict=True)
+            if keep(s)
+        ]
+
+
+def prepare_feed(body: bytes, url: str, content_type: str | None = None) -> PreparedFeed:
+    """:func:`~bot.pipeline.parse.parse_feed`, then each distinct entry as the story to store."""
+    parsed = parse_feed(body, url, content_type)
+    unique = list({entry.guid: entry for entry in parsed.entries}.values())
+    return PreparedFeed(
+        title=parsed.title,
+        ttl=parsed.ttl,
+        bozo=parsed.bozo,
+        entries=len(parsed.entries),
+        stories=[new_story(entry) for entry in unique],
+        contents=[entry.content for entry in unique],
+    )
+
+
+async def prepare_in_executor(
+    executor: Executor | None, body: bytes, url: str, content_type: str | None = None
+) -> PreparedFeed:
+    """:func:`prepare_feed` in ``executor`` (a thread or process pool; None: the loop's default threads)."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, partial(prepare_feed, body, url, content_type))
+
+
+def new_story(entry: ParsedEntry) -> NewStory:
+    words = len(entry.title.split())
+    return NewStory(
+        guid=entry.guid,
+        fingerprint=story_fingerprint(entry.link, entry.title or entry.guid),
+        title_key=title_fingerprint(entry.title) if words >= TITLE_KEY_MIN_WORDS else None,
+        title=entry.title,
+        summary=entry.summary,
+        link=entry.link,
+        published_at=entry.published,
+    )

@@ -32,17 +32,12 @@ from aiohappyeyeballs import AddrInfoType
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
+from bot.errors import UnsafeAddressError as UnsafeAddressError
+from bot.errors import UnsafeURLError as UnsafeURLError
+
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _WEB_SCHEMES = ("http", "https")
 _SECRET_PARAMS = ("token", "key", "apikey", "api_key", "access_token", "auth", "password", "secret", "sig")
-
-
-class UnsafeURLError(ValueError):
-    """The URL is refused by the policy."""
-
-
-class UnsafeAddressError(OSError):
-    """A host resolved to an address the policy forbids (raised inside the connector)."""
 
 
 def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:

@@ -15,8 +15,8 @@ from aiogram.types import BufferedInputFile, Message
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.feedbook import add_feed, export_opml, import_opml
-from bot.pipeline.opml import OpmlError
+from bot.catalog.feeds import add_feed, export_opml, import_opml
+from bot.catalog.opml import OpmlError
 from bot.pipeline.urlguard import UnsafeURLError, check_url, redact
 from bot.settings import Settings
 from bot.telegram.access import require_bot_admin
@@ -101,17 +101,14 @@ async def export(message: Message, session: AsyncSession, settings: Settings) ->
 async def stats(message: Message, session: AsyncSession, settings: Settings) -> Reply:
     require_bot_admin(settings, message.from_user)
     now = datetime.now(UTC)
-    all_feeds = await feeds.list_feeds(session)
-    ok = sum(f.active and not f.error_count for f in all_feeds)
-    failing = sum(f.active and bool(f.error_count) for f in all_feeds)
-    off = sum(not f.active for f in all_feeds)
+    health = await feeds.feed_health(session)
     pending, oldest = await outbox.backlog(session)
     tick = await last_tick(session)
     chats_n = await session.scalar(select(func.count(Chat.id)).where(Chat.active.is_(True), Chat.id != 0))
     claims_n = await session.scalar(select(func.count(Claim.id)).where(Claim.archived.is_(False)))
     lines = [
         "<b>Stats</b>",
-        f"Feeds: {ok} ok, {failing} failing, {off} deactivated",
+        f"Feeds: {health.ok} ok, {health.failing} failing, {health.inactive} deactivated",
         f"Outbox: {pending} pending" + (f", oldest {ago(oldest, now)}" if oldest else ""),
         "Last tick: "
         + (

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.articles.article import Article, ArticleError, from_text, remember
 from bot.articles.proposals import claims_in
 from bot.articles.source import fetch_article, first_link
-from bot.claimbook import create_claim
+from bot.catalog.claims import create_claim
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
 from bot.telegram.access import Place, place_of, require_chat_admin

@@ -14,7 +14,8 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import ErrorEvent, Message
 
-from bot.claimbook import ClaimError
+from bot.catalog.claims import ClaimError
+from bot.errors import UserError as UserError
 from bot.telegram.format import sentence_case
 from bot.telegram.replies import Reply, not_modified
 
@@ -22,10 +23,6 @@ logger = logging.getLogger(__name__)
 
 UNKNOWN = "I don't know that command. /help lists what I can do."
 TRACK_EXAMPLE = "/track Russia moved hundreds of tanks to the border"
-
-
-class UserError(Exception):
-    """Something the user asked cannot be done; the message is the reply (plain text, escaped on sending)."""
 
 
 async def user_mistake(event: ErrorEvent) -> None:

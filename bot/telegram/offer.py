@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.alerts.render import shorten
-from bot.claimbook import clean_text, create_claim
+from bot.catalog.claims import clean_text, create_claim
 from bot.pipeline.claimset import ClaimSet
 from bot.settings import Settings
 from bot.telegram.access import place_of

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.articles.source import first_link
-from bot.claimbook import clean_text, create_claim
+from bot.catalog.claims import clean_text, create_claim
 from bot.matching import extract_facts
 from bot.matching.text import spelled_terms
 from bot.pipeline.claimset import ClaimSet

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.pipeline.opml import OpmlFeed, parse_opml, render_opml
+from bot.catalog.opml import OpmlFeed, parse_opml, render_opml
 from bot.pipeline.urlguard import UnsafeURLError, check_url, redact
 from bot.settings import FeedSettings
 from storage import feeds as queries

@@ -13,11 +13,9 @@ from urllib.parse import urlsplit
 from defusedxml import DefusedXmlException  # type: ignore[import-untyped,unused-ignore]
 from defusedxml.ElementTree import fromstring  # type: ignore[import-untyped,unused-ignore]
 
+from bot.errors import OpmlError as OpmlError
+
 _FEED_SCHEMES = ("http", "https", "file")
-
-
-class OpmlError(Exception):
-    """The document is not OPML at all (individual bad outlines are reported, not raised)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.errors import ClaimError as ClaimError
 from bot.matching.facts import extract_facts
 from storage import claims as claim_queries
 from storage.models import Claim
@@ -17,10 +18,6 @@ from storage.models import Claim
 MIN_LENGTH = 3
 MAX_LENGTH = 500
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,127}$")
-
-
-class ClaimError(ValueError):
-    """A claim cannot be created or changed as asked; the message says why."""
 
 
 def clean_text(text: str) -> str:
