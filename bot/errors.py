@@ -11,18 +11,17 @@
     ├── ArticleError              the input cannot be read as an article
     ├── SendError                 a delivery failed (retry later, give up, chat gone, outage...)
     ├── DatasetError              the real-news set is missing, altered or malformed (also a ValueError)
-    └── BaselineUnavailableError  the earlier commit's matcher cannot be run (also a RuntimeError)
+    ├── BaselineUnavailableError  the earlier commit's matcher cannot be run (also a RuntimeError)
+    └── EngineError               a matching engine cannot be used as asked (bot.matching.engines)
+        └── SemanticUnavailableError  ``semantic`` asked for without ``claimbot[semantic]``
 
     storage.errors.StorageError   storage never imports bot, so its exceptions root there; re-exported here
     ├── DatabaseConfigError       the database URL cannot be used
     └── FeedExistsError           another feed already has this URL
 
-    bot.matching.engines.EngineError          an engine cannot be used as asked
-    └── SemanticUnavailableError              ``semantic`` asked for without ``claimbot[semantic]``
-
-The matching engines' errors still live beside the engines and do not derive from ClaimbotError yet
-(that module is being tuned elsewhere); they are drawn here so the tree is complete. Each class keeps
-the standard base its callers catch. Nothing heavy is imported here.
+The matching engines' errors live beside the engines (bot.matching stays importable on its own) and
+derive from ClaimbotError. Each class keeps the standard base its callers catch. Nothing heavy is
+imported here.
 """
 
 from __future__ import annotations

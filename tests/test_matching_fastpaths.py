@@ -39,7 +39,10 @@ def test_trie_pattern_matches_what_the_longest_first_alternation_matches() -> No
     assert [m.span() for m in pattern().finditer(text)] == [m.span() for m in plain.finditer(text)]
     assert re.fullmatch(trie_pattern(["ab", "abcd", "b"]), "abc") is None
     assert [m.group() for m in re.finditer(trie_pattern(["ab", "abcd", "b"]), "abcd ab abc b")] == [
-        "abcd", "ab", "ab", "b"
+        "abcd",
+        "ab",
+        "ab",
+        "b",
     ]
 
 

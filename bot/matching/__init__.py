@@ -13,7 +13,21 @@ from bot.matching.index import ClaimIndex, build_index
 from bot.matching.types import Candidate, Change, ClaimSpec, Facts, Match, Quantity, StoryDoc
 
 __all__ = [
-    "Candidate", "Change", "ClaimIndex", "ClaimSpec", "Engine", "EngineError", "Facts", "Match", "Quantity",
-    "SemanticUnavailableError", "StoryDoc", "build_index", "build_matcher", "compare", "extract_facts",
-    "resolve_engine", "should_apply",
+    "Candidate",
+    "Change",
+    "ClaimIndex",
+    "ClaimSpec",
+    "Engine",
+    "EngineError",
+    "Facts",
+    "Match",
+    "Quantity",
+    "SemanticUnavailableError",
+    "StoryDoc",
+    "build_index",
+    "build_matcher",
+    "compare",
+    "extract_facts",
+    "resolve_engine",
+    "should_apply",
 ]

@@ -75,7 +75,8 @@ def _parties(old: Facts, new: Facts) -> list[Change]:
     people = [p for p in added if _is(p, gazetteer.KIND_PERSON)]
     named = {gazetteer.acts_for(p) for p in old.parties}
     others = [
-        p for p in added
+        p
+        for p in added
         if not _is(p, gazetteer.KIND_PERSON) and not _is(p, region) and gazetteer.acts_for(p) not in named
     ]
     for party in gone:

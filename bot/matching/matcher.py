@@ -63,8 +63,10 @@ def unit(text: str) -> Unit:
 QUANTITY_WEIGHT = 0.3
 """Number and quantity words weigh less in coverage: whether figures agree is the facts' job."""
 _QUANTITY = frozenset(
-    "hundr thousand million billion trillion dozen multi pound dollar euro bn mn tn percent cent score sever"
-    .split()
+    (
+        "hundr thousand million billion trillion dozen multi pound dollar euro bn mn tn percent cent score"
+        " sever"
+    ).split()
 )
 
 

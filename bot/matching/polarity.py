@@ -19,9 +19,7 @@ DENIAL = frozenset(("deni", "deny", "fals", "untru", "hoax", "debunk", "refut", 
 NOT_NEGATION = frozenset(("more", "only", "just", "doubt"))
 """Words after 'no'/'not' that make it something other than a negation ('not only', 'no doubt')."""
 NEGATORS = frozenset(("not", "n't", "never", "no", "cannot", "neither"))
-STOPPERS = frozenset(
-    "stop stops stopped stopping cease ceases ceased prevent prevents prevented".split()
-)
+STOPPERS = frozenset("stop stops stopped stopping cease ceases ceased prevent prevents prevented".split())
 """'would stop treating Europe as its priority' (or 'shift its focus away from Europe') says what 'will no
 longer be focused on Europe' says."""
 SCOPE = 4
