@@ -3,7 +3,7 @@
 import pytest
 
 from bot.matching.facts import extract_facts
-from bot.matching.matcher import matched_words, wording
+from bot.matching.scoring import matched_words, wording
 
 
 @pytest.mark.parametrize(

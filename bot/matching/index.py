@@ -14,7 +14,8 @@ from rapidfuzz import fuzz
 from bot.matching.bm25 import K1, Postings
 from bot.matching.changes import compare
 from bot.matching.facts import extract_facts
-from bot.matching.matcher import (
+from bot.matching.polarity import relative_polarity
+from bot.matching.scoring import (
     Unit,
     Wording,
     calibrate,
@@ -26,7 +27,6 @@ from bot.matching.matcher import (
     weight,
     wording,
 )
-from bot.matching.polarity import relative_polarity
 from bot.matching.story import MAX_UNITS, Ranked, StoryReading, story_units
 from bot.matching.text import clean
 from bot.matching.types import Candidate, ClaimSpec, Facts, Match, StoryDoc

@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.matching.index import ClaimIndex
-from bot.matching.matcher import Unit, Wording, best_wording, combine
+from bot.matching.scoring import Unit, Wording, best_wording, combine
 from bot.matching.types import ClaimSpec
 
 Vector = npt.NDArray[np.float32]

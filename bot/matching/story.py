@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot.matching.facts import extract_facts
-from bot.matching.matcher import Unit, Wording, unit
+from bot.matching.scoring import Unit, Wording, unit
 from bot.matching.text import clean, sentences
 from bot.matching.types import Facts, StoryDoc
 
