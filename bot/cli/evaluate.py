@@ -27,8 +27,9 @@ System = Callable[["NewsHalf"], "Verdicts"]
 def eval_news_command(
     ctx: typer.Context,
     dataset: Annotated[
-        Path, typer.Option(file_okay=False, help="folder of the frozen real-news set")
-    ] = DEFAULT_SET,
+        Path | None,
+        typer.Option(file_okay=False, help="the frozen set's folder [default: tests/data/realnews]"),
+    ] = None,
     half: Annotated[
         str, typer.Option(help="tune | check | both (the check half: at most three runs)")
     ] = "tune",
@@ -59,13 +60,14 @@ def eval_news_command(
         fail(f"unknown matcher {matcher!r}: use lexical or semantic")
     try:
         engine = resolve_engine("lexical", "semantic" if matcher == "semantic" else "lexical")
-        sums = newsset.checksums(dataset)
-        claims, entries = newsset.load_claims(dataset), newsset.load_entries(dataset)
+        folder = dataset or DEFAULT_SET
+        sums = newsset.checksums(folder)
+        claims, entries = newsset.load_claims(folder), newsset.load_entries(folder)
     except (EngineError, newsset.DatasetError) as exc:
         fail(str(exc))
     out = Console(width=None if sys.stdout.isatty() else 160)
     state = "frozen" if newsset.FROZEN else "NOT FROZEN"
-    out.print(f"real-news set {dataset} ({state})", markup=False)
+    out.print(f"real-news set {folder} ({state})", markup=False)
     for name, digest in sums.items():
         out.print(f"  {name} sha256 {digest}", markup=False)
     halves = newsset.split(claims, entries)
