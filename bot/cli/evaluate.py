@@ -28,7 +28,7 @@ def eval_news_command(
     ctx: typer.Context,
     dataset: Annotated[
         Path | None,
-        typer.Option(file_okay=False, help="the frozen set's folder [default: tests/data/realnews]"),
+        typer.Option(file_okay=False, help="the frozen set's folder (default: tests/data/realnews)"),
     ] = None,
     half: Annotated[
         str, typer.Option(help="tune | check | both (the check half: at most three runs)")
