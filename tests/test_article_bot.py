@@ -3,7 +3,6 @@ forwarded channel post, a pasted story, short text's offer, and one clear line f
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,12 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.telegram.polling import run_polling
 from storage.models import Claim, Subscription
-from testkit.botapi import TOKEN, BotAPI, Limits
-from tests.conftest import Db, make_settings
+from tests.conftest import Db
 from tests.feedserver import FeedServer
-from tests.test_telegram_bot import Env
+from tests.test_telegram_bot import Env, running_bot
 
 USER, OTHER = 501, 502
 TITLE = "US service members killed in Afghanistan helicopter crash"
@@ -33,17 +30,10 @@ STORY = (
 @pytest.fixture
 async def env(db: Db, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
     feeds = getattr(request, "param", {})
-    async with BotAPI(limits=Limits(chat_burst=100)) as api:
-        telegram = {"token": TOKEN, "api_base": api.base, "admins": [42], "polling_timeout": 1}
-        telegram["allow_private_feeds"] = feeds.get("allow_private_networks", True)  # the bot's own switch
-        settings = make_settings(db.url, telegram=telegram, feeds=feeds)
-        task = asyncio.create_task(run_polling(settings, db.sessionmaker))
-        try:
-            await api.wait_for(lambda: api.calls_to("getUpdates"))
-            yield Env(api, settings, db)
-        finally:
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+    # the bot's own private-address switch follows the operator's here (articles are served locally)
+    telegram = {"admins": [42], "allow_private_feeds": feeds.get("allow_private_networks", True)}
+    async with running_bot(db, telegram, feeds=feeds) as env:
+        yield env
 
 
 async def edited(env: Env, chat: int, label: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -73,12 +74,12 @@ class Env:
             return (await session.execute(query)).scalars().all()
 
 
-@pytest.fixture
-async def env(db: Db, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
-    extra = getattr(request, "param", {})
+@contextlib.asynccontextmanager
+async def running_bot(db: Db, telegram: dict[str, Any], **sections: Any) -> AsyncIterator[Env]:
+    """The unmodified bot polling a Bot API double, with ``telegram`` and other settings sections."""
     async with BotAPI(limits=Limits(chat_burst=100)) as api:  # replies to commands come in bursts
-        telegram = {"token": TOKEN, "api_base": api.base, "admins": [ADMIN], "polling_timeout": 1, **extra}
-        settings = make_settings(db.url, telegram=telegram, delivery={"per_chat_interval": 0.05})
+        telegram = {"token": TOKEN, "api_base": api.base, "polling_timeout": 1, **telegram}
+        settings = make_settings(db.url, telegram=telegram, **sections)
         task = asyncio.create_task(run_polling(settings, db.sessionmaker))
         try:
             await api.wait_for(lambda: api.calls_to("getUpdates"))
@@ -86,6 +87,13 @@ async def env(db: Db, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.fixture
+async def env(db: Db, request: pytest.FixtureRequest) -> AsyncIterator[Env]:
+    telegram = {"admins": [ADMIN], **getattr(request, "param", {})}
+    async with running_bot(db, telegram, delivery={"per_chat_interval": 0.05}) as env:
+        yield env
 
 
 async def test_start_help_and_the_command_list(env: Env) -> None:
